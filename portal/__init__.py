@@ -1,0 +1,89 @@
+"""The Guardians Portal: a security-champions program in one Flask application."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import PROJECT_ROOT, finalise_config, load_config
+
+
+def create_app(config=None):
+    """Build the application: config -> extensions -> blueprints -> CLI -> errors."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    settings = load_config()
+    settings.update(config or {})
+    app.config.update(finalise_config(settings))
+    if app.config["PORTAL_PROXY_COUNT"]:
+        count = app.config["PORTAL_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    if app.config.get("PORTAL_FAST_PASSWORD_HASHING"):
+        from portal.auth.passwords import use_fast_hashing_for_tests
+
+        use_fast_hashing_for_tests()
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    return app
+
+
+def _init_extensions(app):
+    from flask_bootstrap import Bootstrap5
+
+    from portal import models  # noqa: F401  (every model, for migrations)
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    Bootstrap5(app)
+
+    from portal.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app):
+    from portal.accounts.admin_views import bp as admin_bp
+    from portal.accounts.views import bp as accounts_bp
+    from portal.audit.views import bp as audit_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.core.views import bp as core_bp
+
+    for blueprint in (core_bp, auth_bp, accounts_bp, admin_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app):
+    from portal.accounts.cli import accounts_cli, users_cli
+    from portal.demo import demo_cli
+
+    for group in (users_cli, accounts_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _register_request_hooks(app):
+    from portal.auth import permissions
+    from portal.auth.forms import PostOnlyForm
+    from portal.security import set_security_headers
+
+    production = app.config["PORTAL_ENV"] == "production"
+    app.after_request(lambda response: set_security_headers(response, production))
+
+    @app.context_processor
+    def template_helpers():
+        return {"can": permissions, "post_form": PostOnlyForm}

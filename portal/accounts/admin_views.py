@@ -1,0 +1,148 @@
+"""Admin pages: people and their roles, orgs and teams."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import queries, services
+from portal.accounts.forms import DeactivateForm, OrgForm, RoleForm, TeamForm, UserSearchForm
+from portal.accounts.models import Org, Role, Team, User
+from portal.auth.forms import PostOnlyForm
+from portal.auth.permissions import role_required
+from portal.database import utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required(Role.ADMIN)
+def require_admin():
+    """Every page here is for admins only."""
+
+
+@bp.route("/users")
+def users():
+    form = UserSearchForm(request.args)
+    form.validate()
+    page = db.paginate(
+        queries.users_query(form.q.data, form.role.data or None, form.status.data),
+        per_page=50, error_out=False,
+    )
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>")
+def user(user_id):
+    user = db.get_or_404(User, user_id)
+    return render_template(
+        "admin/user.html", person=user, role_form=RoleForm(),
+        deactivate_form=DeactivateForm(), post_form=PostOnlyForm(), Role=Role,
+    )
+
+
+def _apply(user_id, action, success):
+    """Run an account change for the user, then go back to their admin page."""
+    user = db.get_or_404(User, user_id)
+    try:
+        action(user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(success.format(name=user.display_name), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+def grant_role(user_id):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    role = Role(form.role.data)
+    return _apply(
+        user_id, lambda u: services.grant_role(current_user, u, role, utcnow()),
+        f"{{name}} now holds the {role.label} role.",
+    )
+
+
+@bp.route("/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
+def revoke_role(user_id, role):
+    if not PostOnlyForm().validate_on_submit() or role not in {r.value for r in Role}:
+        abort(400)
+    role = Role(role)
+    return _apply(
+        user_id, lambda u: services.revoke_role(current_user, u, role),
+        f"{{name}} no longer holds the {role.label} role.",
+    )
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id):
+    form = DeactivateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _apply(
+        user_id,
+        lambda u: services.deactivate_user(current_user, u, utcnow(), form.reason.data or ""),
+        "{name}'s account is deactivated and signed out everywhere.",
+    )
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id):
+    if not PostOnlyForm().validate_on_submit():
+        abort(400)
+    return _apply(
+        user_id, lambda u: services.reactivate_user(current_user, u),
+        "{name}'s account is active again.",
+    )
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@bp.route("/orgs/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_org(org_id=None):
+    org = db.get_or_404(Org, org_id) if org_id else None
+    form = OrgForm(obj=org)
+    if form.validate_on_submit():
+        fields = {"name": form.name.data, "description": form.description.data or ""}
+        try:
+            if org is None:
+                org = services.create_org(current_user, **fields)
+            else:
+                services.update_org(current_user, org, **fields)
+        except DomainError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Org {org.name} is saved.", "success")
+            return redirect(url_for("accounts.org", org_id=org.id))
+    return render_template("admin/org_form.html", form=form, org=org)
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+def edit_team(team_id=None):
+    team = db.get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team)
+    form.org_id.choices = queries.org_choices()
+    if team is None and not form.is_submitted() and request.args.get("org_id", type=int):
+        form.org_id.data = request.args.get("org_id", type=int)
+    if form.validate_on_submit():
+        fields = {
+            "org_id": form.org_id.data, "name": form.name.data,
+            "description": form.description.data or "",
+        }
+        try:
+            if team is None:
+                team = services.create_team(current_user, **fields)
+            else:
+                services.update_team(current_user, team, **fields)
+        except DomainError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Team {team.name} is saved.", "success")
+            return redirect(url_for("accounts.team", team_id=team.id))
+    return render_template("admin/team_form.html", form=form, team=team)

@@ -1,0 +1,59 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.accounts.models import Role, Seniority
+
+SENIORITY_CHOICES = [("", "Prefer not to say")] + [(s.value, s.label) for s in Seniority]
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
+    location = StringField(
+        "Location", validators=[Optional(), Length(max=100)],
+        description="City or office, for example Dublin or Remote (Lisbon).",
+    )
+    seniority = SelectField("Seniority", choices=SENIORITY_CHOICES, validators=[Optional()])
+    bio = TextAreaField(
+        "About you", validators=[Optional(), Length(max=5000)],
+        description="Markdown: **bold**, _italic_, lists and links. Up to 5,000 characters.",
+        render_kw={"rows": 6},
+    )
+
+
+class OrgForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
+
+
+class TeamForm(FlaskForm):
+    org_id = SelectField("Org", coerce=int, validators=[InputRequired()])
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+
+
+class DeactivateForm(FlaskForm):
+    reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email", validators=[Optional(), Length(max=100)])
+    role = SelectField("Role", choices=[("", "Any role")] + ROLE_CHOICES, validators=[Optional()])
+    status = SelectField(
+        "Status",
+        choices=[("", "Any status"), ("active", "Active"), ("inactive", "Deactivated")],
+        validators=[Optional()],
+    )

@@ -1,0 +1,137 @@
+"""People, the orgs and teams they belong to, and the roles they hold."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import TimestampMixin, UTCDateTime
+from portal.extensions import db
+
+
+class Role(enum.Enum):
+    """Roles granted on top of "engineer", which every active account is."""
+
+    GUARDIAN = "guardian"
+    MENTOR = "mentor"
+    SECURITY_REVIEWER = "security_reviewer"
+    PROGRAM_MANAGER = "program_manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return self.value.replace("_", " ").capitalize()
+
+
+class Seniority(enum.Enum):
+    JUNIOR = "junior"
+    MID = "mid"
+    SENIOR = "senior"
+    STAFF = "staff"
+    PRINCIPAL = "principal"
+
+    @property
+    def label(self):
+        return self.value.capitalize()
+
+
+def enum_column(enum_class, name):
+    """A portable enum column: a string with a CHECK constraint on both databases."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Org(TimestampMixin, db.Model):
+    __tablename__ = "orgs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    teams: Mapped[list["Team"]] = relationship(
+        back_populates="org", order_by="Team.name", cascade="save-update"
+    )
+
+
+class Team(TimestampMixin, db.Model):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    org: Mapped[Org] = relationship(back_populates="teams")
+    members: Mapped[list["User"]] = relationship(back_populates="team")
+
+    @property
+    def full_name(self):
+        return f"{self.org.name} / {self.name}"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    location: Mapped[str] = mapped_column(String(100), default="")
+    seniority: Mapped[Seniority | None] = mapped_column(enum_column(Seniority, "seniority"))
+    bio_markdown: Mapped[str] = mapped_column(Text, default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Bumped on password change and deactivation; part of the session and
+    # remember-cookie identity, so every older session stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+    role_grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        foreign_keys="RoleGrant.user_id",
+    )
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def roles(self):
+        return {grant.role for grant in self.role_grants}
+
+    def has_role(self, role):
+        return role in self.roles
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email}>"
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])

@@ -1,0 +1,92 @@
+"""Profiles and the org/team directory, for signed-in colleagues."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from portal.accounts import queries, services
+from portal.accounts.forms import DeactivateForm, ProfileForm
+from portal.accounts.models import Org, Team, User
+from portal.database import utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """View and edit one's own profile."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    form.team_id.choices = queries.team_choices()
+    if not form.is_submitted():
+        form.bio.data = user.bio_markdown
+        form.team_id.data = user.team_id or queries.NO_TEAM
+        form.seniority.data = user.seniority.value if user.seniority else ""
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user,
+                display_name=form.display_name.data,
+                team_id=queries.team_id_or_none(form.team_id.data),
+                location=form.location.data or "",
+                seniority=form.seniority.data,
+                bio=form.bio.data or "",
+            )
+        except DomainError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile_edit.html", form=form, user=user,
+                           close_form=DeactivateForm())
+
+
+@bp.route("/profile/close", methods=["POST"])
+@login_required
+def close_account():
+    """Deactivate one's own account (an admin can reactivate it)."""
+    form = DeactivateForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            services.deactivate_user(user, user, utcnow(), reason=form.reason.data or "closed by owner")
+        except DomainError as error:
+            flash(error.message, "danger")
+            return redirect(url_for("accounts.profile"))
+        db.session.commit()
+        logout_user()
+        flash("Your account is closed. An admin can reopen it if you change your mind.", "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/people/<int:user_id>")
+@login_required
+def person(user_id):
+    user = db.get_or_404(User, user_id)
+    return render_template("accounts/person.html", person=user)
+
+
+@bp.route("/orgs")
+@login_required
+def orgs():
+    return render_template("accounts/orgs.html", rows=queries.orgs_with_counts())
+
+
+@bp.route("/orgs/<int:org_id>")
+@login_required
+def org(org_id):
+    org = db.get_or_404(Org, org_id)
+    return render_template(
+        "accounts/org.html", org=org, teams=queries.teams_with_member_counts(org.id)
+    )
+
+
+@bp.route("/teams/<int:team_id>")
+@login_required
+def team(team_id):
+    team = db.get_or_404(Team, team_id)
+    return render_template("accounts/team.html", team=team, members=queries.team_members(team.id))

@@ -1,0 +1,121 @@
+"""Configuration: defaults, environment overrides and production checks.
+
+Every setting can be overridden by an environment variable of the same name
+prefixed with ``PORTAL_`` (``DATABASE_URL`` and ``SECRET_KEY`` are also read
+without the prefix, as hosting platforms usually set them).
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used to start the portal."""
+
+
+def _env(name, default=None):
+    return os.environ.get(f"PORTAL_{name}", default)
+
+
+def _env_bool(name, default):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = _env(name)
+    return default if value is None else int(value)
+
+
+def normalise_database_url(url):
+    """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _dev_secret_key():
+    """A random key kept in instance/ so sessions survive a restart in development."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config():
+    """Build the configuration mapping from defaults and the environment."""
+    env = _env("ENV", "development")
+    database_url = os.environ.get("DATABASE_URL") or _env("DATABASE_URL")
+    if not database_url:
+        database_url = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    secret_key = os.environ.get("SECRET_KEY") or _env("SECRET_KEY")
+    domains = _env("ALLOWED_EMAIL_DOMAINS", "example.com")
+    ratelimit_storage = _env("RATELIMIT_STORAGE_URI", "memory://")
+    production = env == "production"
+    return {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PORTAL_ALLOWED_EMAIL_DOMAINS": sorted(
+            {d.strip().lower() for d in domains.split(",") if d.strip()}
+        ),
+        "PORTAL_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        "PORTAL_MAIL_SENDER": _env("MAIL_SENDER", "Guardians Portal <guardians@example.com>"),
+        "PORTAL_SMTP_HOST": _env("SMTP_HOST"),
+        "PORTAL_SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "PORTAL_SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "PORTAL_SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "PORTAL_SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
+        "PORTAL_SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 10),
+        "PORTAL_PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
+        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "PORTAL_LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "PORTAL_RESET_LIMIT_PER_IP": _env("RESET_LIMIT_PER_IP", "10 per hour"),
+        "PORTAL_PROXY_COUNT": _env_int("PROXY_COUNT", 0),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("REMEMBER_DAYS", 14)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 12)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "PORTAL_LOAD_DEMO_DATA": _env_bool("LOAD_DEMO_DATA", not production),
+    }
+
+
+def finalise_config(config):
+    """Apply production checks and development defaults; raise ConfigError."""
+    production = config["PORTAL_ENV"] == "production"
+    if production:
+        if not config.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production.")
+        if len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long.")
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not _env_bool(
+            "ALLOW_SQLITE_IN_PRODUCTION", False
+        ):
+            raise ConfigError("Set DATABASE_URL to PostgreSQL when PORTAL_ENV=production.")
+        config["PORTAL_LOAD_DEMO_DATA"] = False
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _dev_secret_key()
+    if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:
+        raise ConfigError("PORTAL_ALLOWED_EMAIL_DOMAINS must name at least one domain.")
+    return config

@@ -1,0 +1,106 @@
+"""Demo data for a laptop: orgs, teams and people in every role.
+
+Loaded by `flask demo seed` (which `make run` calls) only into an empty
+database and never when PORTAL_ENV=production.
+"""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
+from portal.audit.services import record_audit
+from portal.auth.passwords import hash_password
+from portal.database import utcnow
+from portal.extensions import db
+from portal.rendering import render_user_markdown
+
+demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
+
+DEMO_PASSWORD = "guardians-demo-2026"
+
+ORGS = {
+    "Payments": ["Checkout", "Billing", "Fraud Detection"],
+    "Platform": ["Identity", "Developer Tools", "Data Infrastructure"],
+    "Consumer": ["Mobile App", "Web Storefront", "Search"],
+}
+
+# email, name, (org, team), location, seniority, roles, bio
+DEMO_ACCOUNTS = [
+    ("engineer@example.com", "Eli Engineer", ("Consumer", "Mobile App"), "Lisbon",
+     Seniority.MID, [], "Android engineer, curious about threat modeling."),
+    ("guardian@example.com", "Grace Guardian", ("Payments", "Checkout"), "Dublin",
+     Seniority.SENIOR, [Role.GUARDIAN], "Guardian for **Checkout** since the pilot."),
+    ("mentor@example.com", "Marcus Mentor", ("Platform", "Identity"), "Seattle",
+     Seniority.STAFF, [Role.GUARDIAN, Role.MENTOR],
+     "Identity and access management. Happy to mentor new Guardians."),
+    ("reviewer@example.com", "Rosa Reviewer", ("Platform", "Developer Tools"), "Berlin",
+     Seniority.SENIOR, [Role.SECURITY_REVIEWER], "Application security reviewer."),
+    ("pm@example.com", "Priya Program", ("Platform", "Developer Tools"), "London",
+     Seniority.STAFF, [Role.PROGRAM_MANAGER], "Runs the Guardians program."),
+    ("admin@example.com", "Alex Admin", ("Platform", "Identity"), "Remote",
+     Seniority.SENIOR, [Role.ADMIN], "Portal administrator."),
+]
+
+COLLEAGUES = [
+    ("Noah Kim", "Payments", "Billing", "Seoul", Seniority.JUNIOR),
+    ("Amara Okafor", "Payments", "Fraud Detection", "Lagos", Seniority.SENIOR),
+    ("Lucas Moreau", "Payments", "Checkout", "Paris", Seniority.MID),
+    ("Sofia Rossi", "Platform", "Data Infrastructure", "Milan", Seniority.PRINCIPAL),
+    ("Kenji Sato", "Platform", "Identity", "Tokyo", Seniority.MID),
+    ("Fatima Haddad", "Consumer", "Web Storefront", "Amman", Seniority.JUNIOR),
+    ("Diego Alvarez", "Consumer", "Search", "Mexico City", Seniority.SENIOR),
+    ("Hannah Schmidt", "Consumer", "Mobile App", "Berlin", Seniority.STAFF),
+    ("Arjun Mehta", "Platform", "Developer Tools", "Bangalore", Seniority.MID),
+    ("Chloe Martin", "Consumer", "Search", "Montreal", Seniority.JUNIOR),
+]
+
+
+def database_is_empty():
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def seed_demo_data(now):
+    """Create the demo orgs, teams and people; the caller commits."""
+    teams = {}
+    for org_name, team_names in ORGS.items():
+        org = Org(name=org_name, description=f"The {org_name} organisation.")
+        db.session.add(org)
+        for team_name in team_names:
+            teams[(org_name, team_name)] = Team(org=org, name=team_name, description="")
+    password_hash = hash_password(DEMO_PASSWORD)
+    for email, name, team_key, location, seniority, roles, bio in DEMO_ACCOUNTS:
+        user = User(
+            email=email, display_name=name, team=teams[team_key], location=location,
+            seniority=seniority, bio_markdown=bio, bio_html=render_user_markdown(bio),
+            password_hash=password_hash, created_at=now,
+        )
+        user.role_grants = [RoleGrant(role=role, granted_at=now) for role in roles]
+        db.session.add(user)
+    for name, org_name, team_name, location, seniority in COLLEAGUES:
+        email = name.lower().replace(" ", ".") + "@example.com"
+        db.session.add(User(
+            email=email, display_name=name, team=teams[(org_name, team_name)],
+            location=location, seniority=seniority, password_hash=password_hash,
+            created_at=now,
+        ))
+    db.session.flush()
+    record_audit(None, "demo.seed", "database", "demo", accounts=len(DEMO_ACCOUNTS))
+
+
+@demo_cli.command("seed")
+def seed_command():
+    """Load demo data into an empty database and print the demo logins."""
+    if not current_app.config["PORTAL_LOAD_DEMO_DATA"]:
+        click.echo("Demo data is off here (PORTAL_ENV=production or PORTAL_LOAD_DEMO_DATA=0).")
+        return
+    if database_is_empty():
+        seed_demo_data(utcnow())
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+    for email, name, _, _, _, roles, _ in DEMO_ACCOUNTS:
+        role_names = ", ".join(r.label for r in roles) or "Engineer"
+        click.echo(f"  {email:<24} {name:<16} {role_names}")
+    click.echo()

@@ -1,0 +1,6 @@
+"""Every feature's models, imported so Alembic and create_all see them all."""
+
+from portal.accounts.models import Org, RoleGrant, Team, User  # noqa: F401
+from portal.audit.models import AuditEvent  # noqa: F401
+from portal.auth.models import PasswordResetToken  # noqa: F401
+from portal.mail.models import OutboxMessage  # noqa: F401

@@ -1,0 +1,38 @@
+"""Markdown rendering: trusted content from content/ and sanitized user text.
+
+User Markdown is converted by Python-Markdown and then cleaned with nh3 (an
+allowlist HTML sanitizer); the result is stored once at write time and is the
+only HTML templates mark ``|safe``.
+"""
+
+import markdown
+import nh3
+
+USER_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_user_markdown(text):
+    """Markdown written by a person, as HTML safe to show to anyone."""
+    html = markdown.markdown(text or "", extensions=USER_EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def render_trusted_markdown(text):
+    """Markdown from the portal's own content/ folder, reviewed in the repository."""
+    return markdown.markdown(
+        text or "", extensions=["fenced_code", "tables", "sane_lists", "toc", "attr_list"]
+    )
