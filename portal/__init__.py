@@ -84,6 +84,5 @@ def _register_request_hooks(app):
     production = app.config["PORTAL_ENV"] == "production"
     app.after_request(lambda response: set_security_headers(response, production))
 
-    @app.context_processor
-    def template_helpers():
-        return {"can": permissions, "post_form": PostOnlyForm}
+    # Globals rather than a context processor, so imported macros see them too.
+    app.jinja_env.globals.update(can=permissions, post_form=PostOnlyForm)

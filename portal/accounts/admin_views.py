@@ -37,7 +37,7 @@ def user(user_id):
     user = db.get_or_404(User, user_id)
     return render_template(
         "admin/user.html", person=user, role_form=RoleForm(),
-        deactivate_form=DeactivateForm(), post_form=PostOnlyForm(), Role=Role,
+        deactivate_form=DeactivateForm(),
     )
 
 

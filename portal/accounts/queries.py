@@ -1,6 +1,7 @@
 """Read-side helpers shared by the accounts pages and forms."""
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import Org, RoleGrant, Team, User
 from portal.extensions import db
@@ -59,6 +60,17 @@ def teams_with_member_counts(org_id):
         .group_by(Team.id)
         .order_by(Team.name)
     ).all()
+
+
+def org_members_query(org_id):
+    """Active members of an org's teams, for a paginated list."""
+    return (
+        select(User)
+        .join(Team, User.team_id == Team.id)
+        .where(Team.org_id == org_id, User.active.is_(True))
+        .options(contains_eager(User.team))
+        .order_by(User.display_name, User.id)
+    )
 
 
 def team_members(team_id):

@@ -80,8 +80,10 @@ def orgs():
 @login_required
 def org(org_id):
     org = db.get_or_404(Org, org_id)
+    members = db.paginate(queries.org_members_query(org.id), per_page=50, error_out=False)
     return render_template(
-        "accounts/org.html", org=org, teams=queries.teams_with_member_counts(org.id)
+        "accounts/org.html", org=org, teams=queries.teams_with_member_counts(org.id),
+        members=members,
     )
 
 

@@ -10,15 +10,15 @@ PASSWORD_HINT = (
 )
 
 
-def new_password_fields():
+def new_password_fields(label="New password"):
     password = PasswordField(
-        "New password",
+        label,
         validators=[InputRequired(), Length(max=MAX_LENGTH)],
         description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the new password",
+        f"Repeat the {label.lower()}",
         validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
@@ -48,7 +48,7 @@ class SignupForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
-    password, confirm = new_password_fields()
+    password, confirm = new_password_fields("Password")
 
 
 class ForgotPasswordForm(FlaskForm):
