@@ -27,6 +27,9 @@ def create_app(config=None):
         use_fast_hashing_for_tests()
     _init_extensions(app)
     _register_blueprints(app)
+    from portal.notifications import receivers
+
+    receivers.connect()
     _register_cli(app)
     from portal.errors import register_error_handlers
 
@@ -63,26 +66,34 @@ def _register_blueprints(app):
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
+    from portal.jobs.views import bp as jobs_bp
+    from portal.notifications.views import bp as notifications_bp
 
-    for blueprint in (core_bp, auth_bp, accounts_bp, admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, accounts_bp, admin_bp, audit_bp, notifications_bp,
+                      jobs_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app):
     from portal.accounts.cli import accounts_cli, users_cli
     from portal.demo import demo_cli
+    from portal.scheduler import devserver_command, scheduler_cli
 
-    for group in (users_cli, accounts_cli, demo_cli):
-        app.cli.add_command(group)
+    for command in (users_cli, accounts_cli, demo_cli, scheduler_cli, devserver_command):
+        app.cli.add_command(command)
 
 
 def _register_request_hooks(app):
     from portal.auth import permissions
     from portal.auth.forms import PostOnlyForm
+    from portal.notifications.views import unread_notification_count
     from portal.security import set_security_headers
 
     production = app.config["PORTAL_ENV"] == "production"
     app.after_request(lambda response: set_security_headers(response, production))
 
     # Globals rather than a context processor, so imported macros see them too.
-    app.jinja_env.globals.update(can=permissions, post_form=PostOnlyForm)
+    app.jinja_env.globals.update(
+        can=permissions, post_form=PostOnlyForm,
+        unread_notification_count=unread_notification_count,
+    )

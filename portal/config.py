@@ -114,6 +114,9 @@ def finalise_config(config):
         ):
             raise ConfigError("Set DATABASE_URL to PostgreSQL when PORTAL_ENV=production.")
         config["PORTAL_LOAD_DEMO_DATA"] = False
+        # Decided here, not in load_config, so production given to create_app
+        # (not only through the environment) also keeps cookies off plain HTTP.
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _dev_secret_key()
     if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:

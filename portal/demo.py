@@ -14,6 +14,7 @@ from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
 from portal.extensions import db
+from portal.notifications.services import notify
 from portal.rendering import render_user_markdown
 
 demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
@@ -86,7 +87,28 @@ def seed_demo_data(now):
             created_at=now,
         ))
     db.session.flush()
+    _seed_notifications(now)
     record_audit(None, "demo.seed", "database", "demo", accounts=len(DEMO_ACCOUNTS))
+
+
+def _seed_notifications(now):
+    """A few notifications so the bell, the page and the digest have something to show."""
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    for email, *_ in DEMO_ACCOUNTS:
+        user = people[email]
+        notify(user, "welcome", "Welcome to the Guardians Portal! Complete your profile.",
+               now=now, link="/profile")
+        for role in user.roles:
+            notify(user, "roles", f"You now hold the {role.label} role.", now=now,
+                   link=f"/people/{user.id}")
+    engineer = people["engineer@example.com"]
+    for colleague in ("hannah.schmidt@example.com", "fatima.haddad@example.com",
+                      "chloe.martin@example.com"):
+        notify(
+            engineer, "welcome", f"{people[colleague].display_name} joined the portal.",
+            title_many="{count} colleagues joined the portal.", group_key="joined",
+            now=now, link="/orgs",
+        )
 
 
 @demo_cli.command("seed")

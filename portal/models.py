@@ -3,4 +3,6 @@
 from portal.accounts.models import Org, RoleGrant, Team, User  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import PasswordResetToken  # noqa: F401
+from portal.jobs.models import JobRun, SentReminder  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.notifications.models import Notification, NotificationPreference  # noqa: F401

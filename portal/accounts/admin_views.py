@@ -4,7 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts import queries, services
-from portal.accounts.forms import DeactivateForm, OrgForm, RoleForm, TeamForm, UserSearchForm
+from portal.accounts.forms import (
+    DeactivateForm,
+    OrgForm,
+    RoleForm,
+    TeamForm,
+    UserSearchForm,
+)
 from portal.accounts.models import Org, Role, Team, User
 from portal.auth.forms import PostOnlyForm
 from portal.auth.permissions import role_required
@@ -73,7 +79,7 @@ def revoke_role(user_id, role):
         abort(400)
     role = Role(role)
     return _apply(
-        user_id, lambda u: services.revoke_role(current_user, u, role),
+        user_id, lambda u: services.revoke_role(current_user, u, role, utcnow()),
         f"{{name}} no longer holds the {role.label} role.",
     )
 

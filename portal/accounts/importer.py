@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Org, Role, Seniority, Team, User
 from portal.accounts.services import grant_role
@@ -116,13 +116,17 @@ def read_rows(stream, allowed_domains):
 
 
 def _team_for(org_name, team_name, summary):
-    org = db.session.scalar(select(Org).where(Org.name == org_name))
+    # Names match whatever their case, as in the admin forms, so a file never
+    # creates "payments" next to "Payments".
+    org = db.session.scalar(select(Org).where(func.lower(Org.name) == org_name.lower()))
     if org is None:
         org = Org(name=org_name, description="")
         db.session.add(org)
         db.session.flush()
         summary.orgs_created.append(org_name)
-    team = db.session.scalar(select(Team).where(Team.org_id == org.id, Team.name == team_name))
+    team = db.session.scalar(
+        select(Team).where(Team.org_id == org.id, func.lower(Team.name) == team_name.lower())
+    )
     if team is None:
         team = Team(org_id=org.id, name=team_name, description="")
         db.session.add(team)

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
+from portal.accounts.signals import role_granted, role_revoked
 from portal.audit.services import record_audit
 from portal.auth.passwords import check_password_policy, hash_password
 from portal.auth.services import end_all_sessions, find_user_by_email, normalise_email
@@ -96,9 +97,10 @@ def grant_role(actor, user, role, now):
     )
     db.session.flush()
     record_audit(actor, "role.grant", "user", user.id, role=role.value)
+    role_granted.send(user, user=user, role=role, actor=actor, now=now)
 
 
-def revoke_role(actor, user, role):
+def revoke_role(actor, user, role, now):
     grant = next((g for g in user.role_grants if g.role == role), None)
     if grant is None:
         raise DomainError("role", f"{user.display_name} does not hold the {role.label} role.")
@@ -107,6 +109,7 @@ def revoke_role(actor, user, role):
     user.role_grants.remove(grant)
     db.session.flush()
     record_audit(actor, "role.revoke", "user", user.id, role=role.value)
+    role_revoked.send(user, user=user, role=role, actor=actor, now=now)
 
 
 def deactivate_user(actor, user, now, reason=""):

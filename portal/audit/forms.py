@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional, Length
+from wtforms.validators import Length, NumberRange, Optional
 
 
 class AuditFilterForm(FlaskForm):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.accounts.models import Team, User
+from portal.accounts.signals import password_changed
 from portal.auth.models import PasswordResetToken
 from portal.auth.passwords import check_password_policy, hash_password, verify_password
 from portal.errors import DomainError
@@ -67,12 +68,13 @@ def end_all_sessions(user):
     db.session.refresh(user, ["session_version"])
 
 
-def change_password(user, *, current_password, new_password):
+def change_password(user, *, current_password, new_password, now):
     if not verify_password(user.password_hash, current_password):
         raise DomainError("current_password", "Your current password is not correct.")
     check_password_policy(new_password, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
+    password_changed.send(user, user=user, now=now, how="changed")
 
 
 def _token_hash(token):
@@ -100,6 +102,7 @@ def request_password_reset(email, *, now, ttl_minutes, base_url):
         user.email,
         "Reset your Guardians Portal password",
         "reset_password",
+        recipient=user,
         user=user,
         link=f"{base_url.rstrip('/')}/auth/reset/{token}",
         minutes=ttl_minutes,
@@ -138,4 +141,5 @@ def reset_password(token, new_password, now):
     )
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
+    password_changed.send(user, user=user, now=now, how="reset")
     return user

@@ -1,6 +1,15 @@
 """Sign-up, sign-in, sign-out, password change and reset."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts.queries import team_choices, team_id_or_none
@@ -102,6 +111,7 @@ def change_password():
                 current_user,
                 current_password=form.current_password.data,
                 new_password=form.password.data,
+                now=utcnow(),
             )
         except DomainError as error:
             getattr(form, error.field).errors.append(error.message)

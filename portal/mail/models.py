@@ -13,6 +13,7 @@ from portal.extensions import db
 
 class OutboxStatus(enum.Enum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -29,5 +30,7 @@ class OutboxMessage(TimestampMixin, db.Model):
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,20 +2,30 @@
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from portal.extensions import db
+from portal.mail.links import preferences_url
 from portal.mail.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("portal.mail")
 
+MAX_ATTEMPTS = 8
+SENDING_STALE_AFTER = timedelta(minutes=15)
 
-def queue_email(to_address, subject, template, **context):
-    """Add an email to the outbox, rendered from ``templates/email/<template>.txt/.html``."""
+
+def queue_email(to_address, subject, template, *, recipient=None, **context):
+    """Add an email to the outbox, rendered from ``templates/email/<template>.txt/.html``.
+
+    With a ``recipient`` the email carries a one-click link to their email preferences.
+    """
+    if recipient is not None:
+        context["preferences_url"] = preferences_url(recipient)
     message = OutboxMessage(
         to_address=to_address,
         subject=subject,
@@ -59,31 +69,78 @@ def _print_to_console(message):
     )
 
 
-def deliver_message(message, config, now):
-    """Send one pending message; record the outcome on the row."""
+def retry_delay(attempts):
+    """Back-off after a failed attempt: 1, 2, 4 ... minutes, at most 4 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def _claim(message_id, now):
+    """Mark a due message as being sent, and commit, so no other runner sends it."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _send(message, config):
     email = _as_email(message, config["PORTAL_MAIL_SENDER"])
+    if config.get("PORTAL_SMTP_HOST"):
+        _send_smtp(email, config)
+    else:
+        _print_to_console(message)
+
+
+def deliver_message(message, config, now):
+    """Send one claimed message and record the outcome; True when it was sent."""
     message.attempts += 1
     try:
-        if config.get("PORTAL_SMTP_HOST"):
-            _send_smtp(email, config)
-        else:
-            _print_to_console(message)
+        _send(message, config)
     except (OSError, smtplib.SMTPException) as error:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        log.warning("Email %s not sent: %s", message.id, message.last_error)
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+        else:
+            message.status = OutboxStatus.PENDING
+            message.next_attempt_at = now + retry_delay(message.attempts)
+        log.warning("Email %s not sent (attempt %d): %s", message.id, message.attempts,
+                    message.last_error)
+        db.session.commit()
         return False
-    message.status = OutboxStatus.SENT
-    message.sent_at = now
-    message.last_error = ""
+    message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
+    db.session.commit()
     return True
 
 
-def deliver_pending(config, now, limit=100):
-    """Send pending messages, oldest first; returns how many were sent."""
-    pending = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
+def deliver_pending(config, now, limit=200):
+    """Send due messages, oldest first, committing each; returns how many were sent.
+
+    Each message is claimed before it is sent, so two runners never send one
+    twice. A message left "sending" by a process that died goes back to the
+    queue after SENDING_STALE_AFTER.
+    """
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - SENDING_STALE_AFTER,
+        )
+        .values(status=OutboxStatus.PENDING)
+    )
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-    return sum(deliver_message(message, config, now) for message in pending)
+    db.session.commit()
+    sent = 0
+    for message_id in due:
+        if _claim(message_id, now):
+            sent += deliver_message(db.session.get(OutboxMessage, message_id), config, now)
+    return sent

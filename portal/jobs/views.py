@@ -1,0 +1,31 @@
+"""Admin page: recent scheduled job runs and failures, and the outbox queue."""
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from portal.accounts.models import Role
+from portal.auth.permissions import role_required
+from portal.extensions import db
+from portal.jobs.models import JobRun, RunStatus
+from portal.mail.models import OutboxMessage
+from portal.scheduler import JOBS
+
+bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
+
+
+@bp.route("")
+@role_required(Role.ADMIN)
+def index():
+    status = request.args.get("status", "")
+    query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    if status in {s.value for s in RunStatus}:
+        query = query.where(JobRun.status == RunStatus(status))
+    page = db.paginate(query, per_page=50, error_out=False)
+    outbox = {
+        status.value: count
+        for status, count in db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+    }
+    return render_template("jobs/index.html", page=page, status=status, jobs=JOBS,
+                           outbox=outbox, statuses=RunStatus)

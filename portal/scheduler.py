@@ -1,0 +1,148 @@
+"""Scheduled jobs, declared as data, and the commands that run them.
+
+Each job is a plain function taking ``now`` (an aware UTC datetime) and
+returning a one-line summary. ``period`` names the slice of time a run covers;
+a job runs at most once per period however many runners there are (see
+portal/jobs/runner.py). In production run exactly one `flask scheduler run`
+process beside the web workers; a second one by mistake does no harm.
+"""
+
+from collections.abc import Callable
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import current_app
+from flask.cli import AppGroup
+from werkzeug.serving import run_simple
+
+from portal.database import utcnow
+from portal.jobs.runner import run_job
+from portal.mail.jobs import deliver_outbox
+from portal.notifications.jobs import iso_week, send_weekly_digest
+
+
+def per_minute(now):
+    return now.strftime("%Y-%m-%dT%H:%M")
+
+
+def per_week(now):
+    return iso_week(now)
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    func: Callable[[datetime], str]
+    trigger: dict
+    period: Callable[[datetime], str]
+    description: str
+
+
+JOBS = [
+    ScheduledJob(
+        "deliver_outbox", deliver_outbox, {"trigger": "interval", "minutes": 1}, per_minute,
+        "Send pending email from the outbox, retrying failures with back-off.",
+    ),
+    # Triggered daily so a failed week is retried the next morning; the weekly
+    # period means it sends once per ISO week.
+    ScheduledJob(
+        "weekly_digest", send_weekly_digest,
+        {"trigger": "cron", "hour": 8, "minute": 0}, per_week,
+        "Email each person their unread notifications of the week (Mondays, 08:00 UTC).",
+    ),
+]
+
+JOBS_BY_NAME = {job.name: job for job in JOBS}
+
+
+def _run_in_app(app, job):
+    with app.app_context():
+        run_job(job, utcnow())
+
+
+def build_scheduler(app, scheduler_class, run_now=False):
+    scheduler = scheduler_class(timezone="UTC")
+    for job in JOBS:
+        options = {"next_run_time": utcnow()} if run_now else {}
+        scheduler.add_job(
+            _run_in_app, args=[app, job], id=job.name, name=job.name,
+            max_instances=1, coalesce=True, misfire_grace_time=300,
+            **job.trigger, **options,
+        )
+    return scheduler
+
+
+def start_background_scheduler(app):
+    """For a laptop: the jobs in a thread of the development server, run once at start."""
+    scheduler = build_scheduler(app, BackgroundScheduler, run_now=True)
+    scheduler.start()
+    return scheduler
+
+
+def _log_job_runs():
+    """Show each run's outcome and duration on the console."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("portal").setLevel(logging.INFO)
+
+
+scheduler_cli = AppGroup("scheduler", help="Run scheduled jobs.")
+
+
+@scheduler_cli.command("run")
+def run_command():
+    """Run the scheduler in the foreground (one process beside the web workers)."""
+    app = current_app._get_current_object()
+    _log_job_runs()
+    click.echo(f"Scheduler running {len(JOBS)} job(s); Ctrl-C to stop.")
+    build_scheduler(app, BlockingScheduler).start()
+
+
+@scheduler_cli.command("run-once")
+@click.argument("job_name", type=click.Choice(sorted(JOBS_BY_NAME)))
+@click.option("--now", "now_text", help="Run as if it were this ISO time (UTC if no offset).")
+def run_once_command(job_name, now_text):
+    """Run one job now, for the period containing --now."""
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as error:
+            raise click.BadParameter(f"not an ISO date and time: {now_text}") from error
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=utcnow().tzinfo)
+    run = run_job(JOBS_BY_NAME[job_name], now)
+    if run is None:
+        click.echo(f"{job_name}: already done for this period; nothing to do.")
+        return
+    click.echo(f"{job_name} {run.period}: {run.status.value} in {run.duration_ms} ms. "
+               f"{run.summary or run.error}")
+    if run.error:
+        raise SystemExit(1)
+
+
+@scheduler_cli.command("list")
+def list_command():
+    """List the scheduled jobs."""
+    for job in JOBS:
+        trigger = ", ".join(f"{k}={v}" for k, v in job.trigger.items())
+        click.echo(f"{job.name:<16} {trigger:<36} {job.description}")
+
+
+@click.command("devserver")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def devserver_command(host, port):
+    """Serve the portal on a laptop with the scheduled jobs in a background thread."""
+    app = current_app._get_current_object()
+    _log_job_runs()
+    scheduler = start_background_scheduler(app)
+    click.echo(f"Guardians Portal on http://{host}:{port} (scheduler thread running)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)
+
