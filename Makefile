@@ -30,6 +30,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
+	$(BIN)/flask content sync
 	$(BIN)/flask demo seed
 	$(BIN)/flask devserver --host $(HOST) --port $(PORT)
 

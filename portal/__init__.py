@@ -68,9 +68,10 @@ def _register_blueprints(app):
     from portal.core.views import bp as core_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.training.views import bp as training_bp
 
     for blueprint in (core_bp, auth_bp, accounts_bp, admin_bp, audit_bp, notifications_bp,
-                      jobs_bp):
+                      jobs_bp, training_bp):
         app.register_blueprint(blueprint)
 
 
@@ -78,12 +79,15 @@ def _register_cli(app):
     from portal.accounts.cli import accounts_cli, users_cli
     from portal.demo import demo_cli
     from portal.scheduler import devserver_command, scheduler_cli
+    from portal.training.cli import content_cli
 
-    for command in (users_cli, accounts_cli, demo_cli, scheduler_cli, devserver_command):
+    for command in (users_cli, accounts_cli, demo_cli, scheduler_cli, devserver_command,
+                    content_cli):
         app.cli.add_command(command)
 
 
 def _register_request_hooks(app):
+    from portal.accounts.models import Role
     from portal.auth import permissions
     from portal.auth.forms import PostOnlyForm
     from portal.notifications.views import unread_notification_count
@@ -94,6 +98,6 @@ def _register_request_hooks(app):
 
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(
-        can=permissions, post_form=PostOnlyForm,
+        can=permissions, post_form=PostOnlyForm, Role=Role,
         unread_notification_count=unread_notification_count,
     )

@@ -34,6 +34,13 @@ def _env_int(name, default):
     return default if value is None else int(value)
 
 
+def _optional_int(name, default):
+    value = _env(name)
+    if value is None or value.strip() == "":
+        return default
+    return None if value.strip().lower() == "module" else int(value)
+
+
 def normalise_database_url(url):
     """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -98,6 +105,10 @@ def load_config():
         "WTF_CSRF_TIME_LIMIT": None,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "PORTAL_LOAD_DEMO_DATA": _env_bool("LOAD_DEMO_DATA", not production),
+        # Overrides every module's cool-down (minutes); short on a laptop for demos.
+        "PORTAL_TRAINING_COOLDOWN_MINUTES": _optional_int(
+            "TRAINING_COOLDOWN_MINUTES", None if production else 1
+        ),
     }
 
 

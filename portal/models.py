@@ -6,3 +6,12 @@ from portal.auth.models import PasswordResetToken  # noqa: F401
 from portal.jobs.models import JobRun, SentReminder  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification, NotificationPreference  # noqa: F401
+from portal.training.models import (  # noqa: F401
+    Certificate,
+    Module,
+    ModuleDueDate,
+    ModuleProgress,
+    ModuleVersion,
+    QuizAnswer,
+    QuizAttempt,
+)

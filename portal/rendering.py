@@ -5,6 +5,8 @@ allowlist HTML sanitizer); the result is stored once at write time and is the
 only HTML templates mark ``|safe``.
 """
 
+import re
+
 import markdown
 import nh3
 
@@ -31,8 +33,15 @@ def render_user_markdown(text):
     )
 
 
+CHECKLIST_ITEM = re.compile(r"<li>\[ \]\s*")
+
+
 def render_trusted_markdown(text):
-    """Markdown from the portal's own content/ folder, reviewed in the repository."""
-    return markdown.markdown(
+    """Markdown from the portal's own content/ folder, reviewed in the repository.
+
+    Checklist items written "- [ ] ..." become list items with a box glyph.
+    """
+    html = markdown.markdown(
         text or "", extensions=["fenced_code", "tables", "sane_lists", "toc", "attr_list"]
     )
+    return CHECKLIST_ITEM.sub('<li class="checklist-item">', html)

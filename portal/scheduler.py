@@ -23,10 +23,15 @@ from portal.database import utcnow
 from portal.jobs.runner import run_job
 from portal.mail.jobs import deliver_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest
+from portal.training.jobs import send_training_reminders
 
 
 def per_minute(now):
     return now.strftime("%Y-%m-%dT%H:%M")
+
+
+def per_day(now):
+    return now.date().isoformat()
 
 
 def per_week(now):
@@ -53,6 +58,11 @@ JOBS = [
         "weekly_digest", send_weekly_digest,
         {"trigger": "cron", "hour": 8, "minute": 0}, per_week,
         "Email each person their unread notifications of the week (Mondays, 08:00 UTC).",
+    ),
+    ScheduledJob(
+        "training_reminders", send_training_reminders,
+        {"trigger": "cron", "hour": 7, "minute": 0}, per_day,
+        "Remind people of training due within three days, and once overdue.",
     ),
 ]
 
@@ -114,6 +124,8 @@ def run_once_command(job_name, now_text):
             raise click.BadParameter(f"not an ISO date and time: {now_text}") from error
         if now.tzinfo is None:
             now = now.replace(tzinfo=utcnow().tzinfo)
+        # Periods (ISO week, day, minute) are named in UTC, as the scheduler's are.
+        now = now.astimezone(utcnow().tzinfo)
     run = run_job(JOBS_BY_NAME[job_name], now)
     if run is None:
         click.echo(f"{job_name}: already done for this period; nothing to do.")

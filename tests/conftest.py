@@ -47,6 +47,7 @@ def test_config(url, **overrides):
         "PORTAL_ALLOWED_EMAIL_DOMAINS": ["example.com", "guardians.test"],
         "PORTAL_FAST_PASSWORD_HASHING": True,
         "PORTAL_LOAD_DEMO_DATA": False,
+        "PORTAL_TRAINING_COOLDOWN_MINUTES": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "portal.test",
     }
@@ -86,6 +87,11 @@ def clean_tables():
             names = ", ".join(t.name for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # Keys that close a cycle (use_alter) are cleared first so rows can go.
+            for table in tables:
+                for key in table.foreign_keys:
+                    if key.use_alter or key.constraint.use_alter:
+                        connection.execute(table.update().values({key.parent.name: None}))
             for table in tables:
                 connection.execute(table.delete())
 

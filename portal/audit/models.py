@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.database import UTCDateTime, utcnow
@@ -34,3 +34,12 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_changes(mapper, connection, target):
     raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(orm_execute_state):
+    """Bulk ``update(AuditEvent)``/``delete(AuditEvent)`` skip the mapper events above."""
+    if (orm_execute_state.is_update or orm_execute_state.is_delete) and (
+        orm_execute_state.bind_mapper is AuditEvent.__mapper__
+    ):
+        raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

@@ -94,8 +94,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     PostOnlyForm()  # the CSRF token is checked for every POST by CSRFProtect
-    logout_user()
+    # Clear first: logout_user() leaves the note that deletes the remember cookie.
     session.clear()
+    logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
