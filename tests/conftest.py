@@ -8,6 +8,8 @@ import os
 import re
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from portal import create_app
@@ -53,6 +55,20 @@ def test_config(url, **overrides):
     }
     config.update(overrides)
     return config
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests start with an empty ``g``.
+
+    Tests hold an app context open, and requests reuse it; without this, the
+    signed-in user Flask-Login caches in ``g`` would leak from one client's
+    request into another's.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g.__dict__) if g else []:
+            g.pop(name, None)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +119,7 @@ def app_factory(db_url, _schema):
 
     def make(**overrides):
         app = create_app(test_config(db_url, **overrides))
+        app.test_client_class = FreshRequestClient
         apps.append(app)
         return app
 
