@@ -118,14 +118,18 @@ def read_rows(stream, allowed_domains):
 def _team_for(org_name, team_name, summary):
     # Names match whatever their case, as in the admin forms, so a file never
     # creates "payments" next to "Payments".
-    org = db.session.scalar(select(Org).where(func.lower(Org.name) == org_name.lower()))
+    org = db.session.scalar(
+        select(Org).where(func.lower(Org.name) == org_name.lower())
+    )
     if org is None:
         org = Org(name=org_name, description="")
         db.session.add(org)
         db.session.flush()
         summary.orgs_created.append(org_name)
     team = db.session.scalar(
-        select(Team).where(Team.org_id == org.id, func.lower(Team.name) == team_name.lower())
+        select(Team).where(
+            Team.org_id == org.id, func.lower(Team.name) == team_name.lower()
+        )
     )
     if team is None:
         team = Team(org_id=org.id, name=team_name, description="")

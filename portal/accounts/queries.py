@@ -1,8 +1,7 @@
 """Read-side helpers shared by the accounts pages and forms."""
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Org, RoleGrant, Team, User
 from portal.extensions import db
@@ -85,7 +84,11 @@ def team_members(team_id):
 
 def users_query(q=None, role=None, status=None):
     """People for the admin list, with the team each row shows loaded in one go."""
-    query = select(User).options(selectinload(User.team)).order_by(User.display_name, User.id)
+    query = (
+        select(User)
+        .options(selectinload(User.team))
+        .order_by(User.display_name, User.id)
+    )
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(

@@ -38,7 +38,7 @@ def _refuse_changes(mapper, connection, target):
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_changes(orm_execute_state):
-    """Bulk ``update(AuditEvent)``/``delete(AuditEvent)`` skip the mapper events above."""
+    """Refuse bulk ``update()``/``delete()`` too: they skip the mapper events above."""
     if (orm_execute_state.is_update or orm_execute_state.is_delete) and (
         orm_execute_state.bind_mapper is AuditEvent.__mapper__
     ):

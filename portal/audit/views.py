@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
@@ -38,16 +38,17 @@ def _filtered_query():
     form = AuditFilterForm(request.args)
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
-    filters = {}
-    if form.validate():
-        filters = {
-            "action": form.action.data or None,
-            "actor_id": form.actor_id.data,
-            "target_type": form.target_type.data or None,
-            "target_id": form.target_id.data or None,
-            "since": _start_of(form.since.data),
-            "until": _start_of(form.until.data, days_later=1),
-        }
+    if not form.validate():
+        # A filter that cannot be read must not quietly widen to the whole log.
+        return form, audit_query().where(false())
+    filters = {
+        "action": form.action.data or None,
+        "actor_id": form.actor_id.data,
+        "target_type": form.target_type.data or None,
+        "target_id": form.target_id.data or None,
+        "since": _start_of(form.since.data),
+        "until": _start_of(form.until.data, days_later=1),
+    }
     query = audit_query(**filters).options(joinedload(AuditEvent.actor))
     return form, query
 

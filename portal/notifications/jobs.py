@@ -41,6 +41,8 @@ def _digest_rows(since):
         .options(contains_eager(Notification.recipient))
         .where(
             Notification.read_at.is_(None),
+            # Already emailed on its own (the person chose "immediately" then).
+            Notification.emailed_at.is_(None),
             Notification.updated_at >= since,
             User.active.is_(True),
             func.coalesce(preference, default) == Delivery.DIGEST.value,

@@ -13,6 +13,7 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTION_TYPES = {"single", "multiple", "true_false", "numeric"}
 FRONT_MATTER = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n?(.*)\Z", re.DOTALL)
 TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+QUESTION_HEADER = re.compile(r"^\[\[questions\]\]", re.MULTILINE)
 
 MODULE_FIELDS = {
     "title": str, "summary": str, "version": int, "estimated_minutes": int,
@@ -42,12 +43,28 @@ class ModuleSource:
     questions: list
     content_hash: str
     files: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
 
 
 def _line_of(text, pattern, offset=0):
     """The 1-based line of the first match of ``pattern`` in ``text``, if any."""
     match = re.search(pattern, text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 + offset if match else None
+
+
+def _field_line(front_matter, name):
+    """The line of ``name = ...`` in module.md (its front matter starts on line 2)."""
+    return _line_of(front_matter, rf"^{re.escape(name)}\s*=", offset=1)
+
+
+def _question_line(text, index):
+    """The line of the ``index``-th question's id, else of its [[questions]] header."""
+    headers = [m.start() for m in QUESTION_HEADER.finditer(text)]
+    if index >= len(headers):
+        return None
+    end = headers[index + 1] if index + 1 < len(headers) else len(text)
+    found = re.compile(r"^id\s*=", re.MULTILINE).search(text, headers[index], end)
+    return text.count("\n", 0, found.start() if found else headers[index]) + 1
 
 
 def _read_toml(text, file, problems, line_offset=0):
@@ -69,53 +86,53 @@ def _check_meta(meta, text, file, problems):
             problems.append(ContentProblem(file, 2, name, "is missing"))
             continue
         value = meta[name]
-        line = _line_of(text, rf"^{name}\s*=")
+        line = _field_line(text, name)
         wrong_type = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
         if wrong_type:
             problems.append(ContentProblem(file, line, name, f"must be {kind.__name__}"))
         elif kind is list and not all(isinstance(item, str) for item in value):
             problems.append(ContentProblem(file, line, name, "must be a list of text"))
     for name in set(meta) - set(MODULE_FIELDS):
-        line = _line_of(text, rf"^{name}\s*=")
+        line = _field_line(text, name)
         problems.append(ContentProblem(file, line, name, "is not a known field"))
     ranges = {"version": (1, None), "estimated_minutes": (1, 1000), "pass_mark": (1, 100),
               "attempts_allowed": (1, 100), "cooldown_minutes": (0, 60 * 24 * 30)}
     for name, (low, high) in ranges.items():
         value = meta.get(name)
         if isinstance(value, int) and (value < low or (high is not None and value > high)):
-            line = _line_of(text, rf"^{name}\s*=")
+            line = _field_line(text, name)
             bound = f"from {low} to {high}" if high is not None else f"at least {low}"
             problems.append(ContentProblem(file, line, name, f"must be {bound}"))
 
 
-def _check_choices(question, where, problems):
+def _check_choices(question, where, label, problems):
+    name = f"{label}.choices"
     choices = question.get("choices")
     if not isinstance(choices, list) or len(choices) < 2:
-        problems.append(ContentProblem(*where, "choices", "needs at least two choices"))
+        problems.append(ContentProblem(*where, name, "needs at least two choices"))
         return
     ids = [c.get("id") for c in choices if isinstance(c, dict)]
     if len(ids) != len(choices) or not all(isinstance(i, str) and i for i in ids):
-        problems.append(ContentProblem(*where, "choices", "every choice needs an id and text"))
+        problems.append(ContentProblem(*where, name, "every choice needs an id and text"))
         return
     if len(set(ids)) != len(ids):
-        problems.append(ContentProblem(*where, "choices", "duplicate choice id"))
+        problems.append(ContentProblem(*where, name, "duplicate choice id"))
     if not all(isinstance(c.get("text"), str) and c["text"].strip() for c in choices):
-        problems.append(ContentProblem(*where, "choices", "every choice needs text"))
+        problems.append(ContentProblem(*where, name, "every choice needs text"))
     correct = sum(1 for c in choices if c.get("correct") is True)
     if correct == 0:
-        problems.append(ContentProblem(*where, "choices", "no choice is marked correct"))
+        problems.append(ContentProblem(*where, name, "no choice is marked correct"))
     if question["type"] == "single" and correct > 1:
-        problems.append(ContentProblem(*where, "choices", "single choice has several correct"))
+        problems.append(ContentProblem(*where, name, "single choice has several correct"))
     if question["type"] == "multiple" and correct == len(choices):
         problems.append(
-            ContentProblem(*where, "choices", "every choice is correct; add a wrong one")
+            ContentProblem(*where, name, "every choice is correct; add a wrong one")
         )
 
 
 def _check_question(question, index, text, file, seen, problems):
     qid = question.get("id")
-    line = _line_of(text, rf'^id\s*=\s*"{re.escape(qid)}"') if isinstance(qid, str) else None
-    where = (file, line or _line_of(text, r"^\[\[questions\]\]"))
+    where = (file, _question_line(text, index))
     label = f"questions[{index}]"
     if not isinstance(qid, str) or not SLUG.match(qid):
         problems.append(ContentProblem(*where, f"{label}.id", "needs an id like 'stride-s'"))
@@ -132,7 +149,7 @@ def _check_question(question, index, text, file, seen, problems):
         ))
         return
     if qtype in {"single", "multiple"}:
-        _check_choices(question, where, problems)
+        _check_choices(question, where, label, problems)
     elif qtype == "true_false" and not isinstance(question.get("answer"), bool):
         problems.append(ContentProblem(*where, f"{label}.answer", "must be true or false"))
     elif qtype == "numeric":
@@ -205,6 +222,8 @@ def read_module(folder, root, problems):
         slug=slug, meta=meta, body=match.group(2), content_hash=digest,
         questions=[_normalise_question(q) for q in questions],
         files={"module": rel(module_file), "quiz": rel(quiz_file)},
+        lines={name: _field_line(match.group(1), name)
+               for name in ("version", "prerequisites")},
     )
 
 
@@ -212,16 +231,14 @@ def _check_prerequisites(sources, problems):
     known = {source.slug for source in sources}
     graph = {s.slug: s.meta["prerequisites"] for s in sources}
     for source in sources:
+        where = (source.files["module"], source.lines.get("prerequisites"), "prerequisites")
         for prerequisite in source.meta["prerequisites"]:
             if prerequisite not in known:
-                problems.append(ContentProblem(
-                    source.files["module"], None, "prerequisites",
-                    f"unknown prerequisite '{prerequisite}'",
-                ))
-    for source in sources:
+                problems.append(
+                    ContentProblem(*where, f"unknown prerequisite '{prerequisite}'")
+                )
         if _reaches(graph, source.slug, source.slug, set()):
-            problems.append(ContentProblem(source.files["module"], None, "prerequisites",
-                                           "prerequisites go round in a circle"))
+            problems.append(ContentProblem(*where, "prerequisites go round in a circle"))
 
 
 def _reaches(graph, start, target, seen):

@@ -1,6 +1,7 @@
 """Quiz grading, on the server only. Each function returns credit from 0 to 1."""
 
 import math
+from decimal import Decimal
 
 
 def _correct_choice_ids(question):
@@ -32,11 +33,17 @@ def parse_number(text):
     return value if math.isfinite(value) else None
 
 
+def _decimal(number):
+    """The number as written (0.1, not 0.1000000000000000055...), for exact edges."""
+    return Decimal(str(number))
+
+
 def grade_numeric(question, response):
     value = parse_number(response[0]) if response else None
     if value is None:
         return 0.0
-    return 1.0 if abs(value - question["answer"]) <= question.get("tolerance", 0) else 0.0
+    difference = abs(_decimal(value) - _decimal(question["answer"]))
+    return 1.0 if difference <= _decimal(question.get("tolerance", 0)) else 0.0
 
 
 GRADERS = {

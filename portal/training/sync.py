@@ -54,7 +54,7 @@ def _plan(source, module, problems):
         return "unchanged"
     if source.meta["version"] <= current.version:
         problems.append(ContentProblem(
-            source.files["module"], None, "version",
+            source.files["module"], source.lines.get("version"), "version",
             f"the module changed but its version is still {source.meta['version']}; "
             f"raise it to {current.version + 1}",
         ))
@@ -77,6 +77,7 @@ def sync_content(root, *, dry_run=False):
         plan, module = plans[source.slug], modules.get(source.slug)
         if plan == "unchanged":
             report.unchanged.append(source.slug)
+            module.retired = False  # its folder may have come back after a removal
             continue
         if module is None:
             module = Module(slug=source.slug)

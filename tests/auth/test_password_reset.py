@@ -1,0 +1,205 @@
+"""Password reset: emailed single-use links, expiry, siblings spent, tokens hashed."""
+
+import hashlib
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.auth import services
+from portal.auth.models import PasswordResetToken
+from portal.auth.passwords import verify_password
+from portal.database import utcnow
+from portal.errors import DomainError
+from portal.mail.models import OutboxMessage, OutboxStatus
+from tests.conftest import PASSWORD, login_as
+
+NEW_PASSWORD = "lantern meadow copper fox"
+RESET_LINK = re.compile(r"http://127\.0\.0\.1:5000/auth/reset/([A-Za-z0-9_-]+)")
+
+
+def ask_for_reset(client, email):
+    return client.post("/auth/reset", data={"email": email})
+
+
+def latest_token(db, email):
+    message = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_address == email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, "no reset email in the outbox"
+    match = RESET_LINK.search(message.body_text)
+    assert match, "the email has no reset link"
+    return match.group(1)
+
+
+def issue_token(db, email, now=None, ttl_minutes=60):
+    services.request_password_reset(
+        email,
+        now=now or utcnow(),
+        ttl_minutes=ttl_minutes,
+        base_url="http://127.0.0.1:5000/",
+    )
+    db.session.commit()
+    return latest_token(db, email)
+
+
+def set_password(client, token, password=NEW_PASSWORD):
+    return client.post(
+        f"/auth/reset/{token}", data={"password": password, "confirm": password}
+    )
+
+
+def password_is(db, user, password):
+    db.session.refresh(user)
+    return verify_password(user.password_hash, password)
+
+
+def test_reset_link_is_emailed_through_the_outbox(client, db, engineer, capsys):
+    response = ask_for_reset(client, "Engineer@Example.com")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.to_address == engineer.email
+    assert message.subject == "Reset your Guardians Portal password"
+    assert message.status is OutboxStatus.SENT, (
+        "delivered at once (to the console here)"
+    )
+    token = latest_token(db, engineer.email)
+    assert token in message.body_html
+    assert "within 60 minutes" in message.body_text
+    assert token in capsys.readouterr().out
+
+
+def test_unknown_address_gets_the_same_answer_and_no_email(client, db, engineer):
+    known = ask_for_reset(client, engineer.email)
+    unknown = ask_for_reset(client, "nobody@example.com")
+
+    assert unknown.status_code == known.status_code == 302
+    assert unknown.headers["Location"] == known.headers["Location"]
+    assert "If that address belongs to an active account" in unescape(
+        client.get("/auth/login").text
+    )
+    assert db.session.scalars(select(OutboxMessage.to_address)).all() == [
+        engineer.email
+    ]
+
+
+def test_reset_link_sets_the_password_and_works_once(client, db, engineer):
+    ask_for_reset(client, engineer.email)
+    token = latest_token(db, engineer.email)
+
+    assert client.get(f"/auth/reset/{token}").status_code == 200
+    response = set_password(client, token)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert password_is(db, engineer, NEW_PASSWORD)
+    assert login_as(client, engineer, password=NEW_PASSWORD)
+
+    # The second use is refused, by the page and by the service.
+    second = set_password(client, token, password="another fine passphrase")
+    assert second.status_code == 302
+    assert second.headers["Location"] == "/auth/reset"
+    assert password_is(db, engineer, NEW_PASSWORD)
+    with pytest.raises(DomainError):
+        services.reset_password(token, "another fine passphrase", utcnow())
+
+
+def test_reset_applies_the_password_policy(client, db, engineer):
+    token = issue_token(db, engineer.email)
+
+    response = set_password(client, token, password="short")
+
+    assert response.status_code == 200
+    assert "Use at least 12 characters." in response.text
+    assert password_is(db, engineer, PASSWORD)
+    assert services.find_valid_reset_token(token, utcnow()) is not None, "not spent"
+
+
+def test_expired_token_is_refused(client, db, engineer):
+    token = issue_token(db, engineer.email, now=utcnow() - timedelta(minutes=61))
+
+    page = client.get(f"/auth/reset/{token}")
+    post = set_password(client, token)
+
+    assert page.status_code == post.status_code == 302
+    assert page.headers["Location"] == "/auth/reset"
+    assert password_is(db, engineer, PASSWORD)
+    with pytest.raises(DomainError, match="no longer valid"):
+        services.reset_password(token, NEW_PASSWORD, utcnow())
+
+
+def test_token_is_valid_until_it_expires(db, engineer):
+    issued = utcnow()
+    token = issue_token(db, engineer.email, now=issued, ttl_minutes=30)
+
+    assert services.find_valid_reset_token(token, issued + timedelta(minutes=29))
+    assert (
+        services.find_valid_reset_token(token, issued + timedelta(minutes=30)) is None
+    )
+
+
+def test_using_a_newer_token_spends_the_older_ones(client, db, engineer):
+    older = issue_token(db, engineer.email)
+    newer = issue_token(db, engineer.email)
+    assert older != newer
+
+    assert set_password(client, newer).status_code == 302
+
+    assert password_is(db, engineer, NEW_PASSWORD)
+    assert client.get(f"/auth/reset/{older}").status_code == 302
+    set_password(client, older, password="older link should not work")
+    assert password_is(db, engineer, NEW_PASSWORD)
+    assert all(
+        row.used_at is not None
+        for row in db.session.scalars(select(PasswordResetToken))
+    )
+
+
+def test_reset_of_a_deactivated_person_is_refused(client, db, engineer):
+    token = issue_token(db, engineer.email)
+    engineer.active = False
+    db.session.commit()
+
+    assert client.get(f"/auth/reset/{token}").status_code == 302
+    set_password(client, token)
+
+    assert password_is(db, engineer, PASSWORD)
+    with pytest.raises(DomainError):
+        services.reset_password(token, NEW_PASSWORD, utcnow())
+
+
+def test_deactivated_person_gets_no_reset_email(client, db, make_user):
+    user = make_user(email="left@example.com", active=False)
+
+    ask_for_reset(client, user.email)
+
+    assert db.session.scalar(select(OutboxMessage)) is None
+    assert db.session.scalar(select(PasswordResetToken)) is None
+
+
+def test_token_is_stored_hashed(db, engineer):
+    token = issue_token(db, engineer.email)
+
+    row = db.session.scalar(select(PasswordResetToken))
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert row.token_hash != token
+    # No column of any stored token row holds the raw token.
+    raw_rows = db.session.execute(text("SELECT * FROM password_reset_tokens")).all()
+    assert raw_rows
+    assert not any(token in str(value) for row in raw_rows for value in row)
+
+
+def test_reset_ends_existing_sessions(app, db, engineer):
+    signed_in = app.test_client()
+    login_as(signed_in, engineer)
+    token = issue_token(db, engineer.email)
+
+    assert set_password(app.test_client(), token).status_code == 302
+
+    assert "Welcome back" not in signed_in.get("/").text
