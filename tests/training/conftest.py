@@ -1,0 +1,252 @@
+"""Training fixtures: small modules written in the documented file format
+(content/README.md) into temporary folders, then synced for real."""
+
+import json
+import shutil
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from flask import g, request_started
+from sqlalchemy import func, select
+
+from portal.extensions import db as _db
+from portal.training import services
+from portal.training.grading import correct_response
+from portal.training.sync import sync_content
+
+NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+
+DEFAULT_META = {
+    "title": "Module",
+    "summary": "A short module for tests.",
+    "version": 1,
+    "estimated_minutes": 20,
+    "prerequisites": [],
+    "required": True,
+    "pass_mark": 80,
+    "attempts_allowed": 3,
+    "cooldown_minutes": 0,
+    "tags": ["basics"],
+    "order": 10,
+}
+
+
+def toml_value(value):
+    """A Python value as TOML (strings as JSON strings, which TOML accepts)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def module_text(meta, body="# Heading\n\nSome text to read.\n"):
+    lines = [f"{name} = {toml_value(value)}" for name, value in meta.items()]
+    return "+++\n" + "\n".join(lines) + "\n+++\n\n" + body
+
+
+def quiz_text(questions):
+    blocks = []
+    for question in questions:
+        lines = ["[[questions]]"]
+        lines += [f"{name} = {toml_value(value)}" for name, value in question.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def default_questions(slug="module"):
+    """One question of each type, with explanations no page could contain by chance."""
+    return [
+        {
+            "id": "pick-one",
+            "type": "single",
+            "prompt": "Which door is the right one?",
+            "explanation": f"EXPLAIN-{slug}-pick-one",
+            "choices": [
+                {"id": "a", "text": "The red door", "correct": True},
+                {"id": "b", "text": "The blue door"},
+                {"id": "c", "text": "The green door"},
+            ],
+        },
+        {
+            "id": "pick-many",
+            "type": "multiple",
+            "prompt": "Which of these are fruit?",
+            "explanation": f"EXPLAIN-{slug}-pick-many",
+            "choices": [
+                {"id": "a", "text": "Apple", "correct": True},
+                {"id": "b", "text": "Pear", "correct": True},
+                {"id": "c", "text": "Plum", "correct": True},
+                {"id": "d", "text": "Carrot"},
+                {"id": "e", "text": "Potato"},
+            ],
+        },
+        {
+            "id": "yes-or-no",
+            "type": "true_false",
+            "prompt": "The sky is usually blue on a clear day.",
+            "explanation": f"EXPLAIN-{slug}-yes-or-no",
+            "answer": True,
+        },
+        {
+            "id": "how-many",
+            "type": "numeric",
+            "prompt": "Type the magic number.",
+            "explanation": f"EXPLAIN-{slug}-how-many",
+            "answer": 4817.25,
+            "tolerance": 0.5,
+        },
+    ]
+
+
+def write_module(root, slug, questions=None, body=None, **meta):
+    """Write content/modules/<slug>/ (module.md + quiz.toml); returns the folder."""
+    folder = root / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {**DEFAULT_META, "title": f"Title of {slug}", **meta}
+    values = {name: value for name, value in values.items() if value is not None}
+    text = module_text(values) if body is None else module_text(values, body)
+    (folder / "module.md").write_text(text, encoding="utf-8")
+    (folder / "quiz.toml").write_text(
+        quiz_text(questions if questions is not None else default_questions(slug)),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def remove_module(root, slug):
+    shutil.rmtree(root / slug)
+
+
+def sync(root, **options):
+    report = sync_content(root, **options)
+    _db.session.commit()
+    return report
+
+
+def row_counts():
+    """Rows in every table, to prove that something changed nothing."""
+    return {
+        table.name: _db.session.scalar(select(func.count()).select_from(table))
+        for table in _db.metadata.sorted_tables
+    }
+
+
+def correct_answers(version):
+    return {q["id"]: correct_response(q) for q in version.questions}
+
+
+def wrong_answers(version):
+    """Answers earning no credit on any question of ``version``."""
+    wrong = {}
+    for question in version.questions:
+        if question["type"] in {"single", "multiple"}:
+            wrong[question["id"]] = [
+                next(c["id"] for c in question["choices"] if not c["correct"])
+            ]
+        elif question["type"] == "true_false":
+            wrong[question["id"]] = ["false" if question["answer"] else "true"]
+        else:
+            wrong[question["id"]] = [str(question["answer"] + 1000)]
+    return wrong
+
+
+def take_quiz(user, module, now, answers="correct", **options):
+    """Start and submit one attempt through the services; commits."""
+    attempt = services.start_attempt(user, module, now, **options)
+    version = attempt.module_version
+    responses = answers
+    if answers == "correct":
+        responses = correct_answers(version)
+    elif answers == "wrong":
+        responses = wrong_answers(version)
+    services.submit_attempt(user, attempt, responses, now)
+    _db.session.commit()
+    return attempt
+
+
+@pytest.fixture(autouse=True)
+def _fresh_globals_per_request(app):
+    """Give every request an empty ``g``, as a real request would have.
+
+    The ``app`` fixture keeps one app context open for the whole test and Flask
+    reuses it for each request, so the signed-in person would otherwise carry
+    over from one client to the next.
+    """
+
+    def clear(sender, **extra):
+        for name in list(g):
+            g.pop(name)
+
+    with request_started.connected_to(clear, app):
+        yield
+
+
+@pytest.fixture
+def content_root(tmp_path):
+    root = tmp_path / "modules"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def make_module(db, content_root):
+    """Write one module (defaults above, overridden by keywords), sync, return it."""
+
+    def make(slug, questions=None, **meta):
+        write_module(content_root, slug, questions, **meta)
+        sync(content_root)
+        return services.active_module(slug)
+
+    return make
+
+
+@pytest.fixture
+def program_manager(make_user):
+    return make_user(
+        email="pm@example.com", name="Pat Manager", roles=["program_manager"]
+    )
+
+
+def run_together(*calls, timeout=120):
+    """Run ``calls`` in threads released at once; return their results in order.
+
+    Each call opens its own app context, so its own database session and
+    connection, as concurrent requests would.
+    """
+    start = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def worker(index, call):
+        start.wait()
+        try:
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(error))
+
+    threads = [
+        threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert errors == [], errors
+    return results
+
+
+def quiz_form_data(attempt, responses):
+    """The quiz form fields (q0, q1, ... in the attempt's order) for ``responses``."""
+    data = {}
+    for index, item in enumerate(attempt.layout):
+        answer = responses.get(item["q"], [])
+        question = attempt.module_version.question(item["q"])
+        data[f"q{index}"] = answer if question["type"] == "multiple" else answer[0]
+    return data
