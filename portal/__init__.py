@@ -45,7 +45,9 @@ def _init_extensions(app):
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -70,8 +72,16 @@ def _register_blueprints(app):
     from portal.notifications.views import bp as notifications_bp
     from portal.training.views import bp as training_bp
 
-    for blueprint in (core_bp, auth_bp, accounts_bp, admin_bp, audit_bp, notifications_bp,
-                      jobs_bp, training_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        accounts_bp,
+        admin_bp,
+        audit_bp,
+        notifications_bp,
+        jobs_bp,
+        training_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -81,8 +91,14 @@ def _register_cli(app):
     from portal.scheduler import devserver_command, scheduler_cli
     from portal.training.cli import content_cli
 
-    for command in (users_cli, accounts_cli, demo_cli, scheduler_cli, devserver_command,
-                    content_cli):
+    for command in (
+        users_cli,
+        accounts_cli,
+        demo_cli,
+        scheduler_cli,
+        devserver_command,
+        content_cli,
+    ):
         app.cli.add_command(command)
 
 
@@ -98,6 +114,8 @@ def _register_request_hooks(app):
 
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(
-        can=permissions, post_form=PostOnlyForm, Role=Role,
+        can=permissions,
+        post_form=PostOnlyForm,
+        Role=Role,
         unread_notification_count=unread_notification_count,
     )

@@ -78,7 +78,9 @@ def load_config():
             {d.strip().lower() for d in domains.split(",") if d.strip()}
         ),
         "PORTAL_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
-        "PORTAL_MAIL_SENDER": _env("MAIL_SENDER", "Guardians Portal <guardians@example.com>"),
+        "PORTAL_MAIL_SENDER": _env(
+            "MAIL_SENDER", "Guardians Portal <guardians@example.com>"
+        ),
         "PORTAL_SMTP_HOST": _env("SMTP_HOST"),
         "PORTAL_SMTP_PORT": _env_int("SMTP_PORT", 587),
         "PORTAL_SMTP_USERNAME": _env("SMTP_USERNAME"),
@@ -86,7 +88,9 @@ def load_config():
         "PORTAL_SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
         "PORTAL_SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 10),
         "PORTAL_PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
-        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": _env(
+            "LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+        ),
         "PORTAL_LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "PORTAL_RESET_LIMIT_PER_IP": _env("RESET_LIMIT_PER_IP", "10 per hour"),
         "PORTAL_PROXY_COUNT": _env_int("PROXY_COUNT", 0),
@@ -123,7 +127,9 @@ def finalise_config(config):
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not _env_bool(
             "ALLOW_SQLITE_IN_PRODUCTION", False
         ):
-            raise ConfigError("Set DATABASE_URL to PostgreSQL when PORTAL_ENV=production.")
+            raise ConfigError(
+                "Set DATABASE_URL to PostgreSQL when PORTAL_ENV=production."
+            )
         config["PORTAL_LOAD_DEMO_DATA"] = False
         # Decided here, not in load_config, so production given to create_app
         # (not only through the environment) also keeps cookies off plain HTTP.

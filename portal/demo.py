@@ -24,7 +24,7 @@ from portal.training.services import start_attempt, submit_attempt
 
 demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
 
-DEMO_PASSWORD = "guardians-demo-2026"
+DEMO_PASSWORD = "guardians-demo-2026"  # noqa: S105 - printed for local demos only
 
 ORGS = {
     "Payments": ["Checkout", "Billing", "Fraud Detection"],
@@ -34,19 +34,60 @@ ORGS = {
 
 # email, name, (org, team), location, seniority, roles, bio
 DEMO_ACCOUNTS = [
-    ("engineer@example.com", "Eli Engineer", ("Consumer", "Mobile App"), "Lisbon",
-     Seniority.MID, [], "Android engineer, curious about threat modeling."),
-    ("guardian@example.com", "Grace Guardian", ("Payments", "Checkout"), "Dublin",
-     Seniority.SENIOR, [Role.GUARDIAN], "Guardian for **Checkout** since the pilot."),
-    ("mentor@example.com", "Marcus Mentor", ("Platform", "Identity"), "Seattle",
-     Seniority.STAFF, [Role.GUARDIAN, Role.MENTOR],
-     "Identity and access management. Happy to mentor new Guardians."),
-    ("reviewer@example.com", "Rosa Reviewer", ("Platform", "Developer Tools"), "Berlin",
-     Seniority.SENIOR, [Role.SECURITY_REVIEWER], "Application security reviewer."),
-    ("pm@example.com", "Priya Program", ("Platform", "Developer Tools"), "London",
-     Seniority.STAFF, [Role.PROGRAM_MANAGER], "Runs the Guardians program."),
-    ("admin@example.com", "Alex Admin", ("Platform", "Identity"), "Remote",
-     Seniority.SENIOR, [Role.ADMIN], "Portal administrator."),
+    (
+        "engineer@example.com",
+        "Eli Engineer",
+        ("Consumer", "Mobile App"),
+        "Lisbon",
+        Seniority.MID,
+        [],
+        "Android engineer, curious about threat modeling.",
+    ),
+    (
+        "guardian@example.com",
+        "Grace Guardian",
+        ("Payments", "Checkout"),
+        "Dublin",
+        Seniority.SENIOR,
+        [Role.GUARDIAN],
+        "Guardian for **Checkout** since the pilot.",
+    ),
+    (
+        "mentor@example.com",
+        "Marcus Mentor",
+        ("Platform", "Identity"),
+        "Seattle",
+        Seniority.STAFF,
+        [Role.GUARDIAN, Role.MENTOR],
+        "Identity and access management. Happy to mentor new Guardians.",
+    ),
+    (
+        "reviewer@example.com",
+        "Rosa Reviewer",
+        ("Platform", "Developer Tools"),
+        "Berlin",
+        Seniority.SENIOR,
+        [Role.SECURITY_REVIEWER],
+        "Application security reviewer.",
+    ),
+    (
+        "pm@example.com",
+        "Priya Program",
+        ("Platform", "Developer Tools"),
+        "London",
+        Seniority.STAFF,
+        [Role.PROGRAM_MANAGER],
+        "Runs the Guardians program.",
+    ),
+    (
+        "admin@example.com",
+        "Alex Admin",
+        ("Platform", "Identity"),
+        "Remote",
+        Seniority.SENIOR,
+        [Role.ADMIN],
+        "Portal administrator.",
+    ),
 ]
 
 COLLEAGUES = [
@@ -78,19 +119,31 @@ def seed_demo_data(now):
     password_hash = hash_password(DEMO_PASSWORD)
     for email, name, team_key, location, seniority, roles, bio in DEMO_ACCOUNTS:
         user = User(
-            email=email, display_name=name, team=teams[team_key], location=location,
-            seniority=seniority, bio_markdown=bio, bio_html=render_user_markdown(bio),
-            password_hash=password_hash, created_at=now,
+            email=email,
+            display_name=name,
+            team=teams[team_key],
+            location=location,
+            seniority=seniority,
+            bio_markdown=bio,
+            bio_html=render_user_markdown(bio),
+            password_hash=password_hash,
+            created_at=now,
         )
         user.role_grants = [RoleGrant(role=role, granted_at=now) for role in roles]
         db.session.add(user)
     for name, org_name, team_name, location, seniority in COLLEAGUES:
         email = name.lower().replace(" ", ".") + "@example.com"
-        db.session.add(User(
-            email=email, display_name=name, team=teams[(org_name, team_name)],
-            location=location, seniority=seniority, password_hash=password_hash,
-            created_at=now,
-        ))
+        db.session.add(
+            User(
+                email=email,
+                display_name=name,
+                team=teams[(org_name, team_name)],
+                location=location,
+                seniority=seniority,
+                password_hash=password_hash,
+                created_at=now,
+            )
+        )
     db.session.flush()
     _seed_notifications(now)
     _seed_training(now)
@@ -98,22 +151,39 @@ def seed_demo_data(now):
 
 
 def _seed_notifications(now):
-    """A few notifications so the bell, the page and the digest have something to show."""
+    """Notifications so the bell, the page and the digest have something to show."""
     people = {u.email: u for u in db.session.scalars(select(User))}
     for email, *_ in DEMO_ACCOUNTS:
         user = people[email]
-        notify(user, "welcome", "Welcome to the Guardians Portal! Complete your profile.",
-               now=now, link="/profile")
-        for role in user.roles:
-            notify(user, "roles", f"You now hold the {role.label} role.", now=now,
-                   link=f"/people/{user.id}")
-    engineer = people["engineer@example.com"]
-    for colleague in ("hannah.schmidt@example.com", "fatima.haddad@example.com",
-                      "chloe.martin@example.com"):
         notify(
-            engineer, "welcome", f"{people[colleague].display_name} joined the portal.",
-            title_many="{count} colleagues joined the portal.", group_key="joined",
-            now=now, link="/orgs",
+            user,
+            "welcome",
+            "Welcome to the Guardians Portal! Complete your profile.",
+            now=now,
+            link="/profile",
+        )
+        for role in user.roles:
+            notify(
+                user,
+                "roles",
+                f"You now hold the {role.label} role.",
+                now=now,
+                link=f"/people/{user.id}",
+            )
+    engineer = people["engineer@example.com"]
+    for colleague in (
+        "hannah.schmidt@example.com",
+        "fatima.haddad@example.com",
+        "chloe.martin@example.com",
+    ):
+        notify(
+            engineer,
+            "welcome",
+            f"{people[colleague].display_name} joined the portal.",
+            title_many="{count} colleagues joined the portal.",
+            group_key="joined",
+            now=now,
+            link="/orgs",
         )
 
 
@@ -146,7 +216,7 @@ def _seed_training(now):
     modules = curriculum()
     if not modules:
         return
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
     people = {u.email: u for u in db.session.scalars(select(User))}
     for email in ("guardian@example.com", "mentor@example.com"):
         for module in modules:
@@ -162,7 +232,9 @@ def _seed_training(now):
 def seed_command():
     """Load demo data into an empty database and print the demo logins."""
     if not current_app.config["PORTAL_LOAD_DEMO_DATA"]:
-        click.echo("Demo data is off here (PORTAL_ENV=production or PORTAL_LOAD_DEMO_DATA=0).")
+        click.echo(
+            "Demo data is off here (PORTAL_ENV=production or PORTAL_LOAD_DEMO_DATA=0)."
+        )
         return
     if database_is_empty():
         seed_demo_data(utcnow())

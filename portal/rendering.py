@@ -17,13 +17,20 @@ ALLOWED_TAGS = {
     "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "strong",
     "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "th": {"align"},
+    "td": {"align"},
+}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_user_markdown(text):
     """Markdown written by a person, as HTML safe to show to anyone."""
-    html = markdown.markdown(text or "", extensions=USER_EXTENSIONS, output_format="html")
+    html = markdown.markdown(
+        text or "", extensions=USER_EXTENSIONS, output_format="html"
+    )
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -42,6 +49,7 @@ def render_trusted_markdown(text):
     Checklist items written "- [ ] ..." become list items with a box glyph.
     """
     html = markdown.markdown(
-        text or "", extensions=["fenced_code", "tables", "sane_lists", "toc", "attr_list"]
+        text or "",
+        extensions=["fenced_code", "tables", "sane_lists", "toc", "attr_list"],
     )
     return CHECKLIST_ITEM.sub('<li class="checklist-item">', html)

@@ -7,8 +7,8 @@ portal/jobs/runner.py). In production run exactly one `flask scheduler run`
 process beside the web workers; a second one by mistake does no harm.
 """
 
-from collections.abc import Callable
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,19 +49,26 @@ class ScheduledJob:
 
 JOBS = [
     ScheduledJob(
-        "deliver_outbox", deliver_outbox, {"trigger": "interval", "minutes": 1}, per_minute,
+        "deliver_outbox",
+        deliver_outbox,
+        {"trigger": "interval", "minutes": 1},
+        per_minute,
         "Send pending email from the outbox, retrying failures with back-off.",
     ),
     # Triggered daily so a failed week is retried the next morning; the weekly
     # period means it sends once per ISO week.
     ScheduledJob(
-        "weekly_digest", send_weekly_digest,
-        {"trigger": "cron", "hour": 8, "minute": 0}, per_week,
-        "Email each person their unread notifications of the week (Mondays, 08:00 UTC).",
+        "weekly_digest",
+        send_weekly_digest,
+        {"trigger": "cron", "hour": 8, "minute": 0},
+        per_week,
+        "Email each person their unread notifications of the week (Mondays 08:00).",
     ),
     ScheduledJob(
-        "training_reminders", send_training_reminders,
-        {"trigger": "cron", "hour": 7, "minute": 0}, per_day,
+        "training_reminders",
+        send_training_reminders,
+        {"trigger": "cron", "hour": 7, "minute": 0},
+        per_day,
         "Remind people of training due within three days, and once overdue.",
     ),
 ]
@@ -79,15 +86,21 @@ def build_scheduler(app, scheduler_class, run_now=False):
     for job in JOBS:
         options = {"next_run_time": utcnow()} if run_now else {}
         scheduler.add_job(
-            _run_in_app, args=[app, job], id=job.name, name=job.name,
-            max_instances=1, coalesce=True, misfire_grace_time=300,
-            **job.trigger, **options,
+            _run_in_app,
+            args=[app, job],
+            id=job.name,
+            name=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=300,
+            **job.trigger,
+            **options,
         )
     return scheduler
 
 
 def start_background_scheduler(app):
-    """For a laptop: the jobs in a thread of the development server, run once at start."""
+    """For a laptop: the jobs in a thread of the dev server, each run once at start."""
     scheduler = build_scheduler(app, BackgroundScheduler, run_now=True)
     scheduler.start()
     return scheduler
@@ -113,7 +126,9 @@ def run_command():
 
 @scheduler_cli.command("run-once")
 @click.argument("job_name", type=click.Choice(sorted(JOBS_BY_NAME)))
-@click.option("--now", "now_text", help="Run as if it were this ISO time (UTC if no offset).")
+@click.option(
+    "--now", "now_text", help="Run as if it were this ISO time (UTC if no offset)."
+)
 def run_once_command(job_name, now_text):
     """Run one job now, for the period containing --now."""
     now = utcnow()
@@ -130,8 +145,10 @@ def run_once_command(job_name, now_text):
     if run is None:
         click.echo(f"{job_name}: already done for this period; nothing to do.")
         return
-    click.echo(f"{job_name} {run.period}: {run.status.value} in {run.duration_ms} ms. "
-               f"{run.summary or run.error}")
+    click.echo(
+        f"{job_name} {run.period}: {run.status.value} in {run.duration_ms} ms. "
+        f"{run.summary or run.error}"
+    )
     if run.error:
         raise SystemExit(1)
 
@@ -157,4 +174,3 @@ def devserver_command(host, port):
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         scheduler.shutdown(wait=False)
-

@@ -46,7 +46,9 @@ def set_security_headers(response, production):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if production:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     if current_user and current_user.is_authenticated and request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

@@ -33,7 +33,8 @@ def users():
     form.validate()
     page = db.paginate(
         queries.users_query(form.q.data, form.role.data or None, form.status.data),
-        per_page=50, error_out=False,
+        per_page=50,
+        error_out=False,
     )
     return render_template("admin/users.html", form=form, page=page)
 
@@ -42,7 +43,9 @@ def users():
 def user(user_id):
     user = db.get_or_404(User, user_id)
     return render_template(
-        "admin/user.html", person=user, role_form=RoleForm(),
+        "admin/user.html",
+        person=user,
+        role_form=RoleForm(),
         deactivate_form=DeactivateForm(),
     )
 
@@ -68,7 +71,8 @@ def grant_role(user_id):
         abort(400)
     role = Role(form.role.data)
     return _apply(
-        user_id, lambda u: services.grant_role(current_user, u, role, utcnow()),
+        user_id,
+        lambda u: services.grant_role(current_user, u, role, utcnow()),
         f"{{name}} now holds the {role.label} role.",
     )
 
@@ -79,7 +83,8 @@ def revoke_role(user_id, role):
         abort(400)
     role = Role(role)
     return _apply(
-        user_id, lambda u: services.revoke_role(current_user, u, role, utcnow()),
+        user_id,
+        lambda u: services.revoke_role(current_user, u, role, utcnow()),
         f"{{name}} no longer holds the {role.label} role.",
     )
 
@@ -91,7 +96,9 @@ def deactivate(user_id):
         abort(400)
     return _apply(
         user_id,
-        lambda u: services.deactivate_user(current_user, u, utcnow(), form.reason.data or ""),
+        lambda u: services.deactivate_user(
+            current_user, u, utcnow(), form.reason.data or ""
+        ),
         "{name}'s account is deactivated and signed out everywhere.",
     )
 
@@ -101,7 +108,8 @@ def reactivate(user_id):
     if not PostOnlyForm().validate_on_submit():
         abort(400)
     return _apply(
-        user_id, lambda u: services.reactivate_user(current_user, u),
+        user_id,
+        lambda u: services.reactivate_user(current_user, u),
         "{name}'s account is active again.",
     )
 
@@ -133,11 +141,16 @@ def edit_team(team_id=None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
     form.org_id.choices = queries.org_choices()
-    if team is None and not form.is_submitted() and request.args.get("org_id", type=int):
+    if (
+        team is None
+        and not form.is_submitted()
+        and request.args.get("org_id", type=int)
+    ):
         form.org_id.data = request.args.get("org_id", type=int)
     if form.validate_on_submit():
         fields = {
-            "org_id": form.org_id.data, "name": form.name.data,
+            "org_id": form.org_id.data,
+            "name": form.name.data,
             "description": form.description.data or "",
         }
         try:

@@ -21,7 +21,8 @@ accounts_cli = AppGroup("accounts", help="Bulk account operations.")
 @click.option("--email", prompt=True, help="The admin's work email.")
 @click.option("--name", "display_name", prompt="Display name", help="The admin's name.")
 @click.option(
-    "--password-stdin", is_flag=True,
+    "--password-stdin",
+    is_flag=True,
     help="Read the password from standard input instead of prompting.",
 )
 def create_admin_command(email, display_name, password_stdin):
@@ -33,7 +34,9 @@ def create_admin_command(email, display_name, password_stdin):
         if getpass.getpass("Repeat password: ") != password:
             raise click.ClickException("The passwords do not match.")
     try:
-        user = create_admin(email=email, display_name=display_name, password=password, now=utcnow())
+        user = create_admin(
+            email=email, display_name=display_name, password=password, now=utcnow()
+        )
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -58,6 +61,7 @@ def import_command(csv_file):
         ) from error
     db.session.commit()
     click.echo(
-        f"Imported: {summary.users_created} people created, {summary.users_updated} updated, "
+        f"Imported: {summary.users_created} people created, "
+        f"{summary.users_updated} updated, "
         f"{summary.teams_created} teams created, {summary.roles_granted} roles granted."
     )

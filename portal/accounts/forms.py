@@ -4,7 +4,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.accounts.models import Role, Seniority
 
-SENIORITY_CHOICES = [("", "Prefer not to say")] + [(s.value, s.label) for s in Seniority]
+SENIORITY_CHOICES = [("", "Prefer not to say")] + [
+    (s.value, s.label) for s in Seniority
+]
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
@@ -12,13 +14,19 @@ class ProfileForm(FlaskForm):
     display_name = StringField("Name", validators=[InputRequired(), Length(max=100)])
     team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
     location = StringField(
-        "Location", validators=[Optional(), Length(max=100)],
+        "Location",
+        validators=[Optional(), Length(max=100)],
         description="City or office, for example Dublin or Remote (Lisbon).",
     )
-    seniority = SelectField("Seniority", choices=SENIORITY_CHOICES, validators=[Optional()])
+    seniority = SelectField(
+        "Seniority", choices=SENIORITY_CHOICES, validators=[Optional()]
+    )
     bio = TextAreaField(
-        "About you", validators=[Optional(), Length(max=5000)],
-        description="Markdown: **bold**, _italic_, lists and links. Up to 5,000 characters.",
+        "About you",
+        validators=[Optional(), Length(max=5000)],
+        description=(
+            "Markdown: **bold**, _italic_, lists and links. Up to 5,000 characters."
+        ),
         render_kw={"rows": 6},
     )
 
@@ -43,7 +51,9 @@ class RoleForm(FlaskForm):
 
 
 class DeactivateForm(FlaskForm):
-    reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
+    reason = StringField(
+        "Reason (kept in the audit log)", validators=[Optional(), Length(max=500)]
+    )
 
 
 class UserSearchForm(FlaskForm):
@@ -51,7 +61,9 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Name or email", validators=[Optional(), Length(max=100)])
-    role = SelectField("Role", choices=[("", "Any role")] + ROLE_CHOICES, validators=[Optional()])
+    role = SelectField(
+        "Role", choices=[("", "Any role")] + ROLE_CHOICES, validators=[Optional()]
+    )
     status = SelectField(
         "Status",
         choices=[("", "Any status"), ("active", "Active"), ("inactive", "Deactivated")],

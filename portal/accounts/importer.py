@@ -59,16 +59,24 @@ def _parse_row(line, row, allowed_domains, seen_emails):
             if parsed["email"].rpartition("@")[2] not in allowed_domains:
                 problems.append(ImportProblem(line, "email", "domain is not allowed"))
             if parsed["email"] in seen_emails:
-                problems.append(ImportProblem(
-                    line, "email", f"already given on line {seen_emails[parsed['email']]}"
-                ))
+                problems.append(
+                    ImportProblem(
+                        line,
+                        "email",
+                        f"already given on line {seen_emails[parsed['email']]}",
+                    )
+                )
             seen_emails.setdefault(parsed["email"], line)
         if not parsed["display_name"]:
             problems.append(ImportProblem(line, "display_name", "is required"))
         elif len(parsed["display_name"]) > 100:
-            problems.append(ImportProblem(line, "display_name", "is over 100 characters"))
+            problems.append(
+                ImportProblem(line, "display_name", "is over 100 characters")
+            )
     elif not (parsed["org"] and parsed["team"]):
-        problems.append(ImportProblem(line, "email", "is required (or give org and team)"))
+        problems.append(
+            ImportProblem(line, "email", "is required (or give org and team)")
+        )
     if bool(parsed["org"]) != bool(parsed["team"]):
         column = "team" if parsed["org"] else "org"
         problems.append(ImportProblem(line, column, "org and team go together"))
@@ -77,16 +85,22 @@ def _parse_row(line, row, allowed_domains, seen_emails):
             problems.append(ImportProblem(line, column, "is over 100 characters"))
     values = {s.value for s in Seniority}
     if parsed["seniority"] and parsed["seniority"].lower() not in values:
-        problems.append(ImportProblem(
-            line, "seniority", f"'{parsed['seniority']}' is not one of {', '.join(sorted(values))}"
-        ))
+        problems.append(
+            ImportProblem(
+                line,
+                "seniority",
+                f"'{parsed['seniority']}' is not one of {', '.join(sorted(values))}",
+            )
+        )
     roles = [r.strip().lower() for r in parsed["roles"].split(";") if r.strip()]
     known = {r.value for r in Role}
     for role in roles:
         if role not in known:
-            problems.append(ImportProblem(
-                line, "roles", f"'{role}' is not one of {', '.join(sorted(known))}"
-            ))
+            problems.append(
+                ImportProblem(
+                    line, "roles", f"'{role}' is not one of {', '.join(sorted(known))}"
+                )
+            )
     parsed["roles"] = [Role(r) for r in roles if r in known]
     return parsed, problems
 
@@ -105,7 +119,9 @@ def read_rows(stream, allowed_domains):
     rows, seen = [], {}
     for row in reader:
         if None in row:
-            problems.append(ImportProblem(reader.line_num, "-", "has more cells than the header"))
+            problems.append(
+                ImportProblem(reader.line_num, "-", "has more cells than the header")
+            )
             continue
         parsed, row_problems = _parse_row(reader.line_num, row, allowed_domains, seen)
         problems += row_problems
@@ -118,9 +134,7 @@ def read_rows(stream, allowed_domains):
 def _team_for(org_name, team_name, summary):
     # Names match whatever their case, as in the admin forms, so a file never
     # creates "payments" next to "Payments".
-    org = db.session.scalar(
-        select(Org).where(func.lower(Org.name) == org_name.lower())
-    )
+    org = db.session.scalar(select(Org).where(func.lower(Org.name) == org_name.lower()))
     if org is None:
         org = Org(name=org_name, description="")
         db.session.add(org)
@@ -149,7 +163,9 @@ def import_accounts(actor, stream, allowed_domains, now):
             continue
         user = db.session.scalar(select(User).where(User.email == row["email"]))
         if user is None:
-            user = User(email=row["email"], display_name=row["display_name"], created_at=now)
+            user = User(
+                email=row["email"], display_name=row["display_name"], created_at=now
+            )
             db.session.add(user)
             summary.users_created += 1
         else:
@@ -167,8 +183,13 @@ def import_accounts(actor, stream, allowed_domains, now):
                 grant_role(actor, user, role, now)
                 summary.roles_granted += 1
     record_audit(
-        actor, "accounts.import", "import", now.isoformat(),
-        users_created=summary.users_created, users_updated=summary.users_updated,
-        teams_created=summary.teams_created, roles_granted=summary.roles_granted,
+        actor,
+        "accounts.import",
+        "import",
+        now.isoformat(),
+        users_created=summary.users_created,
+        users_updated=summary.users_updated,
+        teams_created=summary.teams_created,
+        roles_granted=summary.roles_granted,
     )
     return summary

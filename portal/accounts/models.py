@@ -88,7 +88,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     location: Mapped[str] = mapped_column(String(100), default="")
-    seniority: Mapped[Seniority | None] = mapped_column(enum_column(Seniority, "seniority"))
+    seniority: Mapped[Seniority | None] = mapped_column(
+        enum_column(Seniority, "seniority")
+    )
     bio_markdown: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True, index=True)
@@ -134,4 +136,6 @@ class RoleGrant(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    user: Mapped[User] = relationship(
+        back_populates="role_grants", foreign_keys=[user_id]
+    )

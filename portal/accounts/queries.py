@@ -31,7 +31,9 @@ def team_id_or_none(value):
 def orgs_with_counts():
     """Every org with its number of teams and active members, counted in SQL."""
     team_counts = (
-        select(Team.org_id, func.count(Team.id).label("teams")).group_by(Team.org_id).subquery()
+        select(Team.org_id, func.count(Team.id).label("teams"))
+        .group_by(Team.org_id)
+        .subquery()
     )
     member_counts = (
         select(Team.org_id, func.count(User.id).label("members"))

@@ -74,8 +74,12 @@ def update_team(actor, team, *, org_id, name, description):
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name, team)
     record_audit(
-        actor, "team.update", "team", team.id,
-        name=[team.name, name], org_id=[team.org_id, org_id],
+        actor,
+        "team.update",
+        "team",
+        team.id,
+        name=[team.name, name],
+        org_id=[team.org_id, org_id],
     )
     team.org_id, team.name, team.description = org_id, name, description.strip()
 
@@ -91,7 +95,9 @@ def _active_admin_count():
 
 def grant_role(actor, user, role, now):
     if role in user.roles:
-        raise DomainError("role", f"{user.display_name} already holds the {role.label} role.")
+        raise DomainError(
+            "role", f"{user.display_name} already holds the {role.label} role."
+        )
     user.role_grants.append(
         RoleGrant(role=role, granted_by_id=actor.id if actor else None, granted_at=now)
     )
@@ -103,7 +109,9 @@ def grant_role(actor, user, role, now):
 def revoke_role(actor, user, role, now):
     grant = next((g for g in user.role_grants if g.role == role), None)
     if grant is None:
-        raise DomainError("role", f"{user.display_name} does not hold the {role.label} role.")
+        raise DomainError(
+            "role", f"{user.display_name} does not hold the {role.label} role."
+        )
     if role == Role.ADMIN and user.active and _active_admin_count() <= 1:
         raise DomainError("role", "The portal must keep at least one active admin.")
     user.role_grants.remove(grant)

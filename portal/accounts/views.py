@@ -40,8 +40,9 @@ def profile():
             db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile_edit.html", form=form, user=user,
-                           close_form=DeactivateForm())
+    return render_template(
+        "accounts/profile_edit.html", form=form, user=user, close_form=DeactivateForm()
+    )
 
 
 @bp.route("/profile/close", methods=["POST"])
@@ -52,13 +53,18 @@ def close_account():
     user = current_user._get_current_object()
     if form.validate_on_submit():
         try:
-            services.deactivate_user(user, user, utcnow(), reason=form.reason.data or "closed by owner")
+            services.deactivate_user(
+                user, user, utcnow(), reason=form.reason.data or "closed by owner"
+            )
         except DomainError as error:
             flash(error.message, "danger")
             return redirect(url_for("accounts.profile"))
         db.session.commit()
         logout_user()
-        flash("Your account is closed. An admin can reopen it if you change your mind.", "info")
+        flash(
+            "Your account is closed. An admin can reopen it if you change your mind.",
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return redirect(url_for("accounts.profile"))
 
@@ -80,9 +86,13 @@ def orgs():
 @login_required
 def org(org_id):
     org = db.get_or_404(Org, org_id)
-    members = db.paginate(queries.org_members_query(org.id), per_page=50, error_out=False)
+    members = db.paginate(
+        queries.org_members_query(org.id), per_page=50, error_out=False
+    )
     return render_template(
-        "accounts/org.html", org=org, teams=queries.teams_with_member_counts(org.id),
+        "accounts/org.html",
+        org=org,
+        teams=queries.teams_with_member_counts(org.id),
         members=members,
     )
 
@@ -91,4 +101,6 @@ def org(org_id):
 @login_required
 def team(team_id):
     team = db.get_or_404(Team, team_id)
-    return render_template("accounts/team.html", team=team, members=queries.team_members(team.id))
+    return render_template(
+        "accounts/team.html", team=team, members=queries.team_members(team.id)
+    )

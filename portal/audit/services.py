@@ -31,10 +31,13 @@ def _stamp_request_ip(session, flush_context, instances):
             obj.ip = (request.remote_addr or "")[:45]
 
 
-def audit_query(action=None, actor_id=None, target_type=None, target_id=None,
-                since=None, until=None):
+def audit_query(
+    action=None, actor_id=None, target_type=None, target_id=None, since=None, until=None
+):
     """A select() over audit events matching the given filters, newest first."""
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    query = select(AuditEvent).order_by(
+        AuditEvent.created_at.desc(), AuditEvent.id.desc()
+    )
     if action:
         query = query.where(AuditEvent.action == action)
     if actor_id:

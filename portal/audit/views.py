@@ -18,8 +18,16 @@ from portal.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-CSV_HEADER = ["time_utc", "actor_id", "actor_email", "action", "target_type", "target_id",
-              "details", "ip"]
+CSV_HEADER = [
+    "time_utc",
+    "actor_id",
+    "actor_email",
+    "action",
+    "target_type",
+    "target_id",
+    "details",
+    "ip",
+]
 
 
 def _start_of(day, days_later=0):
@@ -36,7 +44,9 @@ def spreadsheet_safe(value):
 
 def _filtered_query():
     form = AuditFilterForm(request.args)
-    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    actions = db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    )
     form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
     if not form.validate():
         # A filter that cannot be read must not quietly widen to the whole log.
@@ -72,12 +82,21 @@ def export_csv():
         writer = csv.writer(buffer)
         writer.writerow(CSV_HEADER)
         for event in db.session.scalars(query.execution_options(yield_per=500)):
-            writer.writerow([spreadsheet_safe(v) for v in (
-                event.created_at.isoformat(), event.actor_id or "",
-                event.actor.email if event.actor else "", event.action,
-                event.target_type, event.target_id,
-                json.dumps(event.details, sort_keys=True), event.ip,
-            )])
+            writer.writerow(
+                [
+                    spreadsheet_safe(v)
+                    for v in (
+                        event.created_at.isoformat(),
+                        event.actor_id or "",
+                        event.actor.email if event.actor else "",
+                        event.action,
+                        event.target_type,
+                        event.target_id,
+                        json.dumps(event.details, sort_keys=True),
+                        event.ip,
+                    )
+                ]
+            )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -85,6 +104,7 @@ def export_csv():
             yield buffer.getvalue()
 
     return Response(
-        stream_with_context(rows()), mimetype="text/csv",
+        stream_with_context(rows()),
+        mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

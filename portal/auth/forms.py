@@ -19,7 +19,10 @@ def new_password_fields(label="New password"):
     )
     confirm = PasswordField(
         f"Repeat the {label.lower()}",
-        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
+        validators=[
+            InputRequired(),
+            EqualTo("password", message="The passwords do not match."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
@@ -27,11 +30,13 @@ def new_password_fields(label="New password"):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Work email", validators=[InputRequired(), Length(max=254)],
+        "Work email",
+        validators=[InputRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password", validators=[InputRequired(), Length(max=MAX_LENGTH)],
+        "Password",
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me signed in on this device")
@@ -40,11 +45,16 @@ class LoginForm(FlaskForm):
 class SignupForm(FlaskForm):
     email = EmailField(
         "Work email",
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[
+            InputRequired(),
+            Email(check_deliverability=False),
+            Length(max=254),
+        ],
         render_kw={"autocomplete": "email"},
     )
     display_name = StringField(
-        "Your name", validators=[InputRequired(), Length(max=100)],
+        "Your name",
+        validators=[InputRequired(), Length(max=100)],
         render_kw={"autocomplete": "name"},
     )
     team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
@@ -53,7 +63,8 @@ class SignupForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "Work email", validators=[InputRequired(), Length(max=254)],
+        "Work email",
+        validators=[InputRequired(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
 
@@ -64,7 +75,8 @@ class ResetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(), Length(max=MAX_LENGTH)],
+        "Current password",
+        validators=[InputRequired(), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = new_password_fields()

@@ -60,8 +60,11 @@ def check_password_policy(password, *, email="", display_name=""):
     lowered = password.lower()
     if lowered in common_passwords() or len(set(password)) < 4:
         raise DomainError(
-            "password", "This password is too common or too easy to guess. Choose another."
+            "password",
+            "This password is too common or too easy to guess. Choose another.",
         )
     personal = {email.lower(), email.split("@")[0].lower(), display_name.lower()}
     if lowered in {p for p in personal if p}:
-        raise DomainError("password", "Do not use your email address or name as a password.")
+        raise DomainError(
+            "password", "Do not use your email address or name as a password."
+        )

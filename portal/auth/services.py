@@ -29,12 +29,15 @@ def sign_up(*, email, display_name, team_id, password, allowed_domains, now):
     domain = email.rpartition("@")[2]
     if domain not in allowed_domains:
         raise DomainError(
-            "email", "Sign-up is open to company addresses only: "
-            + ", ".join(f"@{d}" for d in allowed_domains) + "."
+            "email",
+            "Sign-up is open to company addresses only: "
+            + ", ".join(f"@{d}" for d in allowed_domains)
+            + ".",
         )
     if find_user_by_email(email) is not None:
         raise DomainError(
-            "email", "An account already uses this address. Sign in or reset your password."
+            "email",
+            "An account already uses this address. Sign in or reset your password.",
         )
     if team_id is not None and db.session.get(Team, team_id) is None:
         raise DomainError("team_id", "Choose a team from the list.")
@@ -71,7 +74,9 @@ def end_all_sessions(user):
 def change_password(user, *, current_password, new_password, now):
     if not verify_password(user.password_hash, current_password):
         raise DomainError("current_password", "Your current password is not correct.")
-    check_password_policy(new_password, email=user.email, display_name=user.display_name)
+    check_password_policy(
+        new_password, email=user.email, display_name=user.display_name
+    )
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
     password_changed.send(user, user=user, now=now, how="changed")
@@ -111,9 +116,16 @@ def request_password_reset(email, *, now, ttl_minutes, base_url):
 
 def find_valid_reset_token(token, now):
     row = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+        select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == _token_hash(token)
+        )
     )
-    if row is None or row.used_at is not None or row.expires_at <= now or not row.user.active:
+    if (
+        row is None
+        or row.used_at is not None
+        or row.expires_at <= now
+        or not row.user.active
+    ):
         return None
     return row
 
@@ -122,9 +134,13 @@ def reset_password(token, new_password, now):
     """Set a new password from a reset token; the token and its siblings are spent."""
     row = find_valid_reset_token(token, now)
     if row is None:
-        raise DomainError("password", "This reset link is no longer valid. Ask for a new one.")
+        raise DomainError(
+            "password", "This reset link is no longer valid. Ask for a new one."
+        )
     user = row.user
-    check_password_policy(new_password, email=user.email, display_name=user.display_name)
+    check_password_policy(
+        new_password, email=user.email, display_name=user.display_name
+    )
     # The guarded UPDATE means two concurrent submissions of one link cannot both
     # succeed; the user's other open links are spent with it.
     claimed = db.session.execute(
@@ -133,10 +149,14 @@ def reset_password(token, new_password, now):
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise DomainError("password", "This reset link is no longer valid. Ask for a new one.")
+        raise DomainError(
+            "password", "This reset link is no longer valid. Ask for a new one."
+        )
     db.session.execute(
         update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
         .values(used_at=now)
     )
     user.password_hash = hash_password(new_password)

@@ -27,17 +27,25 @@ def _config(name):
 
 def login_limits(view):
     view = limiter.limit(
-        _config("PORTAL_LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key,
-        methods=["POST"], deduct_when=_failed, scope="login-account",
+        _config("PORTAL_LOGIN_LIMIT_PER_ACCOUNT"),
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_failed,
+        scope="login-account",
     )(view)
     return limiter.limit(
-        _config("PORTAL_LOGIN_LIMIT_PER_IP"), key_func=get_remote_address,
-        methods=["POST"], deduct_when=_failed, scope="login-ip",
+        _config("PORTAL_LOGIN_LIMIT_PER_IP"),
+        key_func=get_remote_address,
+        methods=["POST"],
+        deduct_when=_failed,
+        scope="login-ip",
     )(view)
 
 
 def reset_limits(view):
     return limiter.limit(
-        _config("PORTAL_RESET_LIMIT_PER_IP"), key_func=get_remote_address,
-        methods=["POST"], scope="reset-ip",
+        _config("PORTAL_RESET_LIMIT_PER_IP"),
+        key_func=get_remote_address,
+        methods=["POST"],
+        scope="reset-ip",
     )(view)

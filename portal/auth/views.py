@@ -70,7 +70,8 @@ def signup():
             flash(f"Welcome to the Guardians Portal, {user.display_name}.", "success")
             return redirect(url_for("core.index"))
     return render_template(
-        "auth/signup.html", form=form,
+        "auth/signup.html",
+        form=form,
         domains=current_app.config["PORTAL_ALLOWED_EMAIL_DOMAINS"],
     )
 
@@ -119,7 +120,10 @@ def change_password():
         else:
             db.session.commit()
             _sign_in(current_user._get_current_object(), remember=False)
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(
+                "Your password is changed. Other devices have been signed out.",
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("auth/change_password.html", form=form)
 
@@ -132,7 +136,9 @@ def forgot_password():
     if form.validate_on_submit():
         now = utcnow()
         services.request_password_reset(
-            form.email.data, now=now, ttl_minutes=minutes,
+            form.email.data,
+            now=now,
+            ttl_minutes=minutes,
             base_url=current_app.config["PORTAL_BASE_URL"],
         )
         db.session.commit()

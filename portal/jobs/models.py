@@ -29,7 +29,9 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(32))
-    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus, "run_status"), index=True)
+    status: Mapped[RunStatus] = mapped_column(
+        enum_column(RunStatus, "run_status"), index=True
+    )
     attempts: Mapped[int] = mapped_column(default=1)
     runner: Mapped[str] = mapped_column(String(120), default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

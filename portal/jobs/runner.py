@@ -30,8 +30,13 @@ def runner_name():
 
 def _claim(job_name, period, now, runner):
     try:
-        run = JobRun(job=job_name, period=period, status=RunStatus.RUNNING,
-                     runner=runner, started_at=now)
+        run = JobRun(
+            job=job_name,
+            period=period,
+            status=RunStatus.RUNNING,
+            runner=runner,
+            started_at=now,
+        )
         db.session.add(run)
         db.session.commit()
         return run.id
@@ -44,11 +49,18 @@ def _claim(job_name, period, now, runner):
             JobRun.period == period,
             or_(
                 JobRun.status == RunStatus.FAILED,
-                (JobRun.status == RunStatus.RUNNING) & (JobRun.started_at < now - STALE_AFTER),
+                (JobRun.status == RunStatus.RUNNING)
+                & (JobRun.started_at < now - STALE_AFTER),
             ),
         )
-        .values(status=RunStatus.RUNNING, attempts=JobRun.attempts + 1, runner=runner,
-                started_at=now, finished_at=None, error="")
+        .values(
+            status=RunStatus.RUNNING,
+            attempts=JobRun.attempts + 1,
+            runner=runner,
+            started_at=now,
+            finished_at=None,
+            error="",
+        )
         .returning(JobRun.id)
     ).scalar()
     db.session.commit()
@@ -73,7 +85,13 @@ def run_job(job, now, runner=None):
         run.finished_at = now
         run.duration_ms = int((time.monotonic() - started) * 1000)
         db.session.commit()
-        log.info("job %s %s: succeeded in %d ms: %s", job.name, period, run.duration_ms, summary)
+        log.info(
+            "job %s %s: succeeded in %d ms: %s",
+            job.name,
+            period,
+            run.duration_ms,
+            summary,
+        )
     except Exception as error:  # noqa: BLE001 - a failing job must not stop the others
         db.session.rollback()
         run = db.session.get(JobRun, run_id)

@@ -27,5 +27,11 @@ def index():
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
     }
-    return render_template("jobs/index.html", page=page, status=status, jobs=JOBS,
-                           outbox=outbox, statuses=RunStatus)
+    return render_template(
+        "jobs/index.html",
+        page=page,
+        status=status,
+        jobs=JOBS,
+        outbox=outbox,
+        statuses=RunStatus,
+    )

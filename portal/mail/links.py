@@ -13,7 +13,7 @@ def _serializer():
 
 def preferences_url(user):
     token = _serializer().dumps({"user": user.id})
-    return f"{current_app.config['PORTAL_BASE_URL'].rstrip('/')}/notifications/email/{token}"
+    return absolute_url(f"/notifications/email/{token}")
 
 
 def user_id_from_preferences_token(token):

@@ -27,7 +27,9 @@ class OutboxMessage(TimestampMixin, db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(
-        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
+        enum_column(OutboxStatus, "outbox_status"),
+        default=OutboxStatus.PENDING,
+        index=True,
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ SENDING_STALE_AFTER = timedelta(minutes=15)
 
 
 def queue_email(to_address, subject, template, *, recipient=None, **context):
-    """Add an email to the outbox, rendered from ``templates/email/<template>.txt/.html``.
+    """Add an email to the outbox, rendered from templates/email/<template>.txt/.html.
 
     With a ``recipient`` the email carries a one-click link to their email preferences.
     """
@@ -51,12 +51,16 @@ def _as_email(message, sender):
 
 def _send_smtp(email, config):
     with smtplib.SMTP(
-        config["PORTAL_SMTP_HOST"], config["PORTAL_SMTP_PORT"], timeout=config["PORTAL_SMTP_TIMEOUT"]
+        config["PORTAL_SMTP_HOST"],
+        config["PORTAL_SMTP_PORT"],
+        timeout=config["PORTAL_SMTP_TIMEOUT"],
     ) as smtp:
         if config["PORTAL_SMTP_STARTTLS"]:
             smtp.starttls()
         if config["PORTAL_SMTP_USERNAME"]:
-            smtp.login(config["PORTAL_SMTP_USERNAME"], config["PORTAL_SMTP_PASSWORD"] or "")
+            smtp.login(
+                config["PORTAL_SMTP_USERNAME"], config["PORTAL_SMTP_PASSWORD"] or ""
+            )
         smtp.send_message(email)
 
 
@@ -78,7 +82,9 @@ def _claim(message_id, now):
     """Mark a due message as being sent, and commit, so no other runner sends it."""
     claimed = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(
+            OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING
+        )
         .values(status=OutboxStatus.SENDING, claimed_at=now)
     ).rowcount
     db.session.commit()
@@ -105,8 +111,12 @@ def deliver_message(message, config, now):
         else:
             message.status = OutboxStatus.PENDING
             message.next_attempt_at = now + retry_delay(message.attempts)
-        log.warning("Email %s not sent (attempt %d): %s", message.id, message.attempts,
-                    message.last_error)
+        log.warning(
+            "Email %s not sent (attempt %d): %s",
+            message.id,
+            message.attempts,
+            message.last_error,
+        )
         db.session.commit()
         return False
     message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, ""
@@ -133,7 +143,10 @@ def deliver_pending(config, now, limit=200):
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            or_(
+                OutboxMessage.next_attempt_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            ),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -142,5 +155,7 @@ def deliver_pending(config, now, limit=200):
     sent = 0
     for message_id in due:
         if _claim(message_id, now):
-            sent += deliver_message(db.session.get(OutboxMessage, message_id), config, now)
+            sent += deliver_message(
+                db.session.get(OutboxMessage, message_id), config, now
+            )
     return sent

@@ -14,9 +14,14 @@ def preferences_form(current):
 
     for name, kind in KINDS.items():
         setattr(
-            PreferencesForm, name,
-            SelectField(kind.label, choices=DELIVERY_CHOICES, description=kind.description,
-                        default=current[name].value),
+            PreferencesForm,
+            name,
+            SelectField(
+                kind.label,
+                choices=DELIVERY_CHOICES,
+                description=kind.description,
+                default=current[name].value,
+            ),
         )
     return PreferencesForm()
 

@@ -55,7 +55,9 @@ def send_weekly_digest(now):
     """Queue one digest email per person who has something to read; once per week."""
     week = iso_week(now)
     sent = 0
-    for _, group in groupby(_digest_rows(now - timedelta(days=7)), lambda n: n.recipient_id):
+    for _, group in groupby(
+        _digest_rows(now - timedelta(days=7)), lambda n: n.recipient_id
+    ):
         notifications = list(group)
         recipient = notifications[0].recipient
         if not claim_reminder(f"digest:{week}:{recipient.id}", recipient.id, now):

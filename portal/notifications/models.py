@@ -14,7 +14,9 @@ from portal.notifications.kinds import Delivery
 class Notification(TimestampMixin, db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_recipient_unread", "recipient_id", "read_at", "updated_at"),
+        Index(
+            "ix_notifications_recipient_unread", "recipient_id", "read_at", "updated_at"
+        ),
         # At most one unread notification per recipient and group, so repeats
         # (ten replies in one thread) fold into one row even when written at once.
         Index(

@@ -37,7 +37,9 @@ def set_preferences(user, choices):
     existing = {
         p.kind: p
         for p in db.session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+            select(NotificationPreference).where(
+                NotificationPreference.user_id == user.id
+            )
         )
     }
     for name, delivery in choices.items():
@@ -45,7 +47,9 @@ def set_preferences(user, choices):
         if name in existing:
             existing[name].delivery = delivery
         else:
-            db.session.add(NotificationPreference(user_id=user.id, kind=name, delivery=delivery))
+            db.session.add(
+                NotificationPreference(user_id=user.id, kind=name, delivery=delivery)
+            )
     db.session.flush()
 
 
@@ -75,8 +79,14 @@ def notify(recipient, kind_name, title, *, now, link="", group_key=None, title_m
     if group_key and _bump_unread_group(recipient.id, group_key, now):
         return None
     notification = Notification(
-        recipient_id=recipient.id, kind=kind_name, title=title[:200], link=link,
-        group_key=group_key, title_many=title_many, created_at=now, updated_at=now,
+        recipient_id=recipient.id,
+        kind=kind_name,
+        title=title[:200],
+        link=link,
+        group_key=group_key,
+        title_many=title_many,
+        created_at=now,
+        updated_at=now,
     )
     try:
         with db.session.begin_nested():
@@ -87,8 +97,12 @@ def notify(recipient, kind_name, title, *, now, link="", group_key=None, title_m
         return None
     if delivery_for(recipient.id, kind_name) == Delivery.IMMEDIATELY:
         queue_email(
-            recipient.email, title[:200], "notification", recipient=recipient,
-            user=recipient, notification=notification,
+            recipient.email,
+            title[:200],
+            "notification",
+            recipient=recipient,
+            user=recipient,
+            notification=notification,
             link=absolute_url(link) if link else absolute_url("/notifications"),
         )
         notification.emailed_at = now
@@ -107,8 +121,11 @@ def notifications_query(user_id):
     return (
         select(Notification)
         .where(Notification.recipient_id == user_id)
-        .order_by(Notification.read_at.is_not(None), Notification.updated_at.desc(),
-                  Notification.id.desc())
+        .order_by(
+            Notification.read_at.is_not(None),
+            Notification.updated_at.desc(),
+            Notification.id.desc(),
+        )
     )
 
 

@@ -27,8 +27,9 @@ def unread_notification_count():
 @bp.route("")
 @login_required
 def index():
-    page = db.paginate(services.notifications_query(current_user.id), per_page=25,
-                       error_out=False)
+    page = db.paginate(
+        services.notifications_query(current_user.id), per_page=25, error_out=False
+    )
     return render_template("notifications/index.html", page=page)
 
 
@@ -69,7 +70,9 @@ def preferences():
     if form.validate_on_submit():
         _save_preferences(current_user, form)
         return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form, person=current_user)
+    return render_template(
+        "notifications/preferences.html", form=form, person=current_user
+    )
 
 
 @bp.route("/email/<token>", methods=["GET", "POST"])
@@ -84,4 +87,6 @@ def email_preferences(token):
     if form.validate_on_submit():
         _save_preferences(user, form)
         return redirect(url_for("notifications.email_preferences", token=token))
-    return render_template("notifications/preferences.html", form=form, person=user, token=token)
+    return render_template(
+        "notifications/preferences.html", form=form, person=user, token=token
+    )

@@ -25,7 +25,8 @@ def sync_command(dry_run, path):
         for problem in error.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"Content not synced: {len(error.problems)} problem(s); the database is unchanged."
+            f"Content not synced: {len(error.problems)} problem(s); "
+            "the database is unchanged."
         ) from error
     if not dry_run:
         db.session.commit()

@@ -87,19 +87,30 @@ def _check_meta(meta, text, file, problems):
             continue
         value = meta[name]
         line = _field_line(text, name)
-        wrong_type = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        wrong_type = not isinstance(value, kind) or (
+            kind is int and isinstance(value, bool)
+        )
         if wrong_type:
-            problems.append(ContentProblem(file, line, name, f"must be {kind.__name__}"))
+            problems.append(
+                ContentProblem(file, line, name, f"must be {kind.__name__}")
+            )
         elif kind is list and not all(isinstance(item, str) for item in value):
             problems.append(ContentProblem(file, line, name, "must be a list of text"))
     for name in set(meta) - set(MODULE_FIELDS):
         line = _field_line(text, name)
         problems.append(ContentProblem(file, line, name, "is not a known field"))
-    ranges = {"version": (1, None), "estimated_minutes": (1, 1000), "pass_mark": (1, 100),
-              "attempts_allowed": (1, 100), "cooldown_minutes": (0, 60 * 24 * 30)}
+    ranges = {
+        "version": (1, None),
+        "estimated_minutes": (1, 1000),
+        "pass_mark": (1, 100),
+        "attempts_allowed": (1, 100),
+        "cooldown_minutes": (0, 60 * 24 * 30),
+    }
     for name, (low, high) in ranges.items():
         value = meta.get(name)
-        if isinstance(value, int) and (value < low or (high is not None and value > high)):
+        if isinstance(value, int) and (
+            value < low or (high is not None and value > high)
+        ):
             line = _field_line(text, name)
             bound = f"from {low} to {high}" if high is not None else f"at least {low}"
             problems.append(ContentProblem(file, line, name, f"must be {bound}"))
@@ -113,7 +124,9 @@ def _check_choices(question, where, label, problems):
         return
     ids = [c.get("id") for c in choices if isinstance(c, dict)]
     if len(ids) != len(choices) or not all(isinstance(i, str) and i for i in ids):
-        problems.append(ContentProblem(*where, name, "every choice needs an id and text"))
+        problems.append(
+            ContentProblem(*where, name, "every choice needs an id and text")
+        )
         return
     if len(set(ids)) != len(ids):
         problems.append(ContentProblem(*where, name, "duplicate choice id"))
@@ -123,7 +136,9 @@ def _check_choices(question, where, label, problems):
     if correct == 0:
         problems.append(ContentProblem(*where, name, "no choice is marked correct"))
     if question["type"] == "single" and correct > 1:
-        problems.append(ContentProblem(*where, name, "single choice has several correct"))
+        problems.append(
+            ContentProblem(*where, name, "single choice has several correct")
+        )
     if question["type"] == "multiple" and correct == len(choices):
         problems.append(
             ContentProblem(*where, name, "every choice is correct; add a wrong one")
@@ -135,7 +150,9 @@ def _check_question(question, index, text, file, seen, problems):
     where = (file, _question_line(text, index))
     label = f"questions[{index}]"
     if not isinstance(qid, str) or not SLUG.match(qid):
-        problems.append(ContentProblem(*where, f"{label}.id", "needs an id like 'stride-s'"))
+        problems.append(
+            ContentProblem(*where, f"{label}.id", "needs an id like 'stride-s'")
+        )
     elif qid in seen:
         problems.append(ContentProblem(*where, f"{label}.id", f"duplicate id '{qid}'"))
     seen.add(qid)
@@ -144,35 +161,52 @@ def _check_question(question, index, text, file, seen, problems):
             problems.append(ContentProblem(*where, f"{label}.{name}", "is missing"))
     qtype = question.get("type")
     if qtype not in QUESTION_TYPES:
-        problems.append(ContentProblem(
-            *where, f"{label}.type", f"must be one of {', '.join(sorted(QUESTION_TYPES))}"
-        ))
+        problems.append(
+            ContentProblem(
+                *where,
+                f"{label}.type",
+                f"must be one of {', '.join(sorted(QUESTION_TYPES))}",
+            )
+        )
         return
     if qtype in {"single", "multiple"}:
         _check_choices(question, where, label, problems)
     elif qtype == "true_false" and not isinstance(question.get("answer"), bool):
-        problems.append(ContentProblem(*where, f"{label}.answer", "must be true or false"))
+        problems.append(
+            ContentProblem(*where, f"{label}.answer", "must be true or false")
+        )
     elif qtype == "numeric":
         answer, tolerance = question.get("answer"), question.get("tolerance", 0)
         if not isinstance(answer, int | float) or isinstance(answer, bool):
-            problems.append(ContentProblem(*where, f"{label}.answer", "must be a number"))
+            problems.append(
+                ContentProblem(*where, f"{label}.answer", "must be a number")
+            )
         if not isinstance(tolerance, int | float) or tolerance < 0:
             problems.append(
                 ContentProblem(*where, f"{label}.tolerance", "must be a number >= 0")
             )
     points = question.get("points", 1)
     if not isinstance(points, int | float) or isinstance(points, bool) or points <= 0:
-        problems.append(ContentProblem(*where, f"{label}.points", "must be a positive number"))
+        problems.append(
+            ContentProblem(*where, f"{label}.points", "must be a positive number")
+        )
 
 
 def _normalise_question(question):
     normal = {
-        "id": question["id"], "type": question["type"], "prompt": question["prompt"].strip(),
-        "explanation": question["explanation"].strip(), "points": question.get("points", 1),
+        "id": question["id"],
+        "type": question["type"],
+        "prompt": question["prompt"].strip(),
+        "explanation": question["explanation"].strip(),
+        "points": question.get("points", 1),
     }
     if question["type"] in {"single", "multiple"}:
         normal["choices"] = [
-            {"id": c["id"], "text": c["text"].strip(), "correct": c.get("correct") is True}
+            {
+                "id": c["id"],
+                "text": c["text"].strip(),
+                "correct": c.get("correct") is True,
+            }
             for c in question["choices"]
         ]
     else:
@@ -188,19 +222,34 @@ def read_module(folder, root, problems):
     module_file, quiz_file = folder / "module.md", folder / "quiz.toml"
     rel = lambda path: str(path.relative_to(root.parent))  # noqa: E731
     if not SLUG.match(slug):
-        problems.append(ContentProblem(rel(folder), None, "slug",
-                                       "folder names are lowercase words joined by hyphens"))
+        problems.append(
+            ContentProblem(
+                rel(folder),
+                None,
+                "slug",
+                "folder names are lowercase words joined by hyphens",
+            )
+        )
         return None
     missing = [path for path in (module_file, quiz_file) if not path.is_file()]
     for path in missing:
         problems.append(ContentProblem(rel(path), None, "file", "is missing"))
     if missing:
         return None
-    text, quiz_text = module_file.read_text(encoding="utf-8"), quiz_file.read_text(encoding="utf-8")
+    text, quiz_text = (
+        module_file.read_text(encoding="utf-8"),
+        quiz_file.read_text(encoding="utf-8"),
+    )
     match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if not match:
-        problems.append(ContentProblem(rel(module_file), 1, "front matter",
-                                       "must start with a +++ line and end with another"))
+        problems.append(
+            ContentProblem(
+                rel(module_file),
+                1,
+                "front matter",
+                "must start with a +++ line and end with another",
+            )
+        )
         return None
     meta = _read_toml(match.group(1), rel(module_file), problems, line_offset=1)
     quiz = _read_toml(quiz_text, rel(quiz_file), problems)
@@ -210,7 +259,9 @@ def read_module(folder, root, problems):
     _check_meta(meta, match.group(1), rel(module_file), problems)
     questions = quiz.get("questions")
     if not isinstance(questions, list) or not questions:
-        problems.append(ContentProblem(rel(quiz_file), None, "questions", "needs [[questions]]"))
+        problems.append(
+            ContentProblem(rel(quiz_file), None, "questions", "needs [[questions]]")
+        )
         questions = []
     seen = set()
     for index, question in enumerate(questions):
@@ -219,11 +270,16 @@ def read_module(folder, root, problems):
         return None
     digest = hashlib.sha256(text.encode() + b"\0" + quiz_text.encode()).hexdigest()
     return ModuleSource(
-        slug=slug, meta=meta, body=match.group(2), content_hash=digest,
+        slug=slug,
+        meta=meta,
+        body=match.group(2),
+        content_hash=digest,
         questions=[_normalise_question(q) for q in questions],
         files={"module": rel(module_file), "quiz": rel(quiz_file)},
-        lines={name: _field_line(match.group(1), name)
-               for name in ("version", "prerequisites")},
+        lines={
+            name: _field_line(match.group(1), name)
+            for name in ("version", "prerequisites")
+        },
     )
 
 
@@ -231,14 +287,20 @@ def _check_prerequisites(sources, problems):
     known = {source.slug for source in sources}
     graph = {s.slug: s.meta["prerequisites"] for s in sources}
     for source in sources:
-        where = (source.files["module"], source.lines.get("prerequisites"), "prerequisites")
+        where = (
+            source.files["module"],
+            source.lines.get("prerequisites"),
+            "prerequisites",
+        )
         for prerequisite in source.meta["prerequisites"]:
             if prerequisite not in known:
                 problems.append(
                     ContentProblem(*where, f"unknown prerequisite '{prerequisite}'")
                 )
         if _reaches(graph, source.slug, source.slug, set()):
-            problems.append(ContentProblem(*where, "prerequisites go round in a circle"))
+            problems.append(
+                ContentProblem(*where, "prerequisites go round in a circle")
+            )
 
 
 def _reaches(graph, start, target, seen):
@@ -263,4 +325,3 @@ def read_content(root):
             sources.append(source)
     _check_prerequisites(sources, problems)
     return sources, problems
-

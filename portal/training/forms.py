@@ -37,19 +37,28 @@ def quiz_form(attempt):
             texts = {c["id"]: c["text"] for c in question["choices"]}
             choices = [(cid, texts[cid]) for cid in item["c"]]
             if question["type"] == "single":
-                field = RadioField(label, choices=choices, validators=[InputRequired(
-                    "Choose an answer.")])
+                field = RadioField(
+                    label,
+                    choices=choices,
+                    validators=[InputRequired("Choose an answer.")],
+                )
             else:
                 field = CheckboxesField(
-                    label, choices=choices, description="Select all that apply.",
+                    label,
+                    choices=choices,
+                    description="Select all that apply.",
                     validators=[InputRequired("Select at least one answer.")],
                 )
         elif question["type"] == "true_false":
-            field = RadioField(label, choices=[("true", "True"), ("false", "False")],
-                               validators=[InputRequired("Choose true or false.")])
+            field = RadioField(
+                label,
+                choices=[("true", "True"), ("false", "False")],
+                validators=[InputRequired("Choose true or false.")],
+            )
         else:
             field = StringField(
-                label, validators=[InputRequired("Enter a number."), Length(max=40), _numeric],
+                label,
+                validators=[InputRequired("Enter a number."), Length(max=40), _numeric],
                 render_kw={"inputmode": "decimal", "autocomplete": "off"},
             )
         setattr(QuizForm, name, field)
@@ -75,7 +84,10 @@ class ModuleFilterForm(FlaskForm):
     tag = SelectField("Tag", validators=[Optional()])
     kind = SelectField(
         "Show",
-        choices=[("", "All modules"), ("required", "Required for certification"),
-                 ("elective", "Electives")],
+        choices=[
+            ("", "All modules"),
+            ("required", "Required for certification"),
+            ("elective", "Electives"),
+        ],
         validators=[Optional()],
     )

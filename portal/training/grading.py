@@ -9,7 +9,11 @@ def _correct_choice_ids(question):
 
 
 def grade_single(question, response):
-    return 1.0 if len(response) == 1 and response[0] in _correct_choice_ids(question) else 0.0
+    return (
+        1.0
+        if len(response) == 1 and response[0] in _correct_choice_ids(question)
+        else 0.0
+    )
 
 
 def grade_multiple(question, response):

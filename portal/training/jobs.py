@@ -25,10 +25,13 @@ def send_training_reminders(now):
         select(ModuleDueDate)
         .join(User, User.id == ModuleDueDate.user_id)
         .join(Module, Module.id == ModuleDueDate.module_id)
-        .outerjoin(ModuleProgress, and_(
-            ModuleProgress.user_id == ModuleDueDate.user_id,
-            ModuleProgress.module_id == ModuleDueDate.module_id,
-        ))
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.user_id == ModuleDueDate.user_id,
+                ModuleProgress.module_id == ModuleDueDate.module_id,
+            ),
+        )
         .where(
             User.active.is_(True),
             Module.retired.is_(False),
@@ -37,13 +40,17 @@ def send_training_reminders(now):
         )
         .options(joinedload(ModuleDueDate.module).joinedload(Module.current_version))
     ).all()
-    users = {u.id: u for u in db.session.scalars(
-        select(User).where(User.id.in_({r.user_id for r in rows}))
-    )}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({r.user_id for r in rows}))
+        )
+    }
     sent = 0
     for row in rows:
         stage = "overdue" if row.due_on < today else "soon"
-        key = f"training-due:{row.user_id}:{row.module_id}:{row.due_on.isoformat()}:{stage}"
+        due = row.due_on.isoformat()
+        key = f"training-due:{row.user_id}:{row.module_id}:{due}:{stage}"
         if not claim_reminder(key, row.user_id, now):
             continue
         title = row.module.current_version.title
@@ -52,7 +59,12 @@ def send_training_reminders(now):
             if stage == "overdue"
             else f"Training due soon: pass “{title}” by {row.due_on:%d %b %Y}."
         )
-        notify(users[row.user_id], "training", message, now=now,
-               link=f"/training/modules/{row.module.slug}")
+        notify(
+            users[row.user_id],
+            "training",
+            message,
+            now=now,
+            link=f"/training/modules/{row.module.slug}",
+        )
         sent += 1
     return f"{sent} training reminder(s) sent"

@@ -1,4 +1,4 @@
-"""Training modules, their versions, quiz attempts and answers, progress and certificates."""
+"""Training modules and versions, quiz attempts and answers, progress, certificates."""
 
 import enum
 from datetime import date, datetime
@@ -46,7 +46,9 @@ class ModuleVersion(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("module_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("training_modules.id"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_modules.id"), index=True
+    )
     version: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
@@ -78,7 +80,9 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         # One row per attempt number: two concurrent starts cannot both take number N.
         UniqueConstraint("user_id", "module_version_id", "number"),
-        CheckConstraint("number >= 1 AND number <= attempts_allowed", name="attempt_limit"),
+        CheckConstraint(
+            "number >= 1 AND number <= attempts_allowed", name="attempt_limit"
+        ),
         Index("ix_quiz_attempts_user_version", "user_id", "module_version_id"),
     )
 
@@ -132,7 +136,9 @@ class ModuleProgress(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("training_modules.id"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_modules.id"), index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     best_score: Mapped[float | None] = mapped_column(Float)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

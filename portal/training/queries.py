@@ -34,8 +34,12 @@ class ModuleRow:
     @property
     def status_label(self):
         return {
-            "locked": "Locked", "not_started": "Not started", "in_progress": "In progress",
-            "passed": "Passed", "failed": "Failed", "exhausted": "No attempts left",
+            "locked": "Locked",
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "passed": "Passed",
+            "failed": "Failed",
+            "exhausted": "No attempts left",
         }[self.status]
 
 
@@ -70,7 +74,9 @@ def module_rows(user_id, now, modules=None, cooldown_override=None):
     modules = modules if modules is not None else curriculum()
     progress = {
         p.module_id: p
-        for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
+        for p in db.session.scalars(
+            select(ModuleProgress).where(ModuleProgress.user_id == user_id)
+        )
     }
     attempts = {}
     for attempt in db.session.scalars(
@@ -90,21 +96,35 @@ def module_rows(user_id, now, modules=None, cooldown_override=None):
         ).all()
     )
     slugs_passed = {
-        m.slug for m in modules if progress.get(m.id) and progress[m.id].passed_at is not None
+        m.slug
+        for m in modules
+        if progress.get(m.id) and progress[m.id].passed_at is not None
     }
     rows = []
     for module in modules:
         version = module.current_version
         own = attempts.get(version.id, [])
         unmet = [p for p in version.prerequisites if p not in slugs_passed]
-        cooldown = version.cooldown_minutes if cooldown_override is None else cooldown_override
-        status, opens = _status(version, progress.get(module.id), own, unmet, now, cooldown)
-        rows.append(ModuleRow(
-            module=module, version=version, status=status,
-            best_score=progress[module.id].best_score if module.id in progress else None,
-            attempts_used=len(own), next_attempt_at=opens, unmet_prerequisites=unmet,
-            due_on=due.get(module.id),
-        ))
+        cooldown = (
+            version.cooldown_minutes if cooldown_override is None else cooldown_override
+        )
+        status, opens = _status(
+            version, progress.get(module.id), own, unmet, now, cooldown
+        )
+        rows.append(
+            ModuleRow(
+                module=module,
+                version=version,
+                status=status,
+                best_score=progress[module.id].best_score
+                if module.id in progress
+                else None,
+                attempts_used=len(own),
+                next_attempt_at=opens,
+                unmet_prerequisites=unmet,
+                due_on=due.get(module.id),
+            )
+        )
     return rows
 
 
@@ -121,7 +141,7 @@ def certificate_by_code(code):
 
 
 def module_statistics():
-    """Per module: submitted attempts, pass rate and average score, aggregated in SQL."""
+    """Per module: submitted attempts, pass rate and average score, in SQL."""
     rows = db.session.execute(
         select(
             ModuleVersion.module_id,
@@ -136,7 +156,9 @@ def module_statistics():
     ).all()
     return {
         module_id: {
-            "attempts": attempts, "passed": passed or 0, "people": people,
+            "attempts": attempts,
+            "passed": passed or 0,
+            "people": people,
             "pass_rate": 100.0 * (passed or 0) / attempts if attempts else None,
             "average_score": float(average) if average is not None else None,
         }
@@ -174,7 +196,8 @@ def question_statistics(version):
         if n > 1 and var_x > 1e-9 and var_y > 1e-9:
             discrimination = (n * sxy - sx * sy) / math.sqrt(var_x * var_y)
         stats[question_id] = {
-            "answers": n, "share_correct": sx / n if n else None,
+            "answers": n,
+            "share_correct": sx / n if n else None,
             "discrimination": discrimination,
         }
     return [(q, stats.get(q["id"])) for q in version.questions]

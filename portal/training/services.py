@@ -42,13 +42,17 @@ class Standing:
 
     @property
     def in_progress(self):
-        return next((a for a in self.attempts if a.status == AttemptStatus.IN_PROGRESS), None)
+        return next(
+            (a for a in self.attempts if a.status == AttemptStatus.IN_PROGRESS), None
+        )
 
 
 def active_module(slug):
     return db.session.scalar(
         select(Module).where(
-            Module.slug == slug, Module.retired.is_(False), Module.current_version_id.isnot(None)
+            Module.slug == slug,
+            Module.retired.is_(False),
+            Module.current_version_id.isnot(None),
         )
     )
 
@@ -58,13 +62,15 @@ def passed_slugs(user_id):
         db.session.scalars(
             select(Module.slug)
             .join(ModuleProgress, ModuleProgress.module_id == Module.id)
-            .where(ModuleProgress.user_id == user_id, ModuleProgress.passed_at.isnot(None))
+            .where(
+                ModuleProgress.user_id == user_id, ModuleProgress.passed_at.isnot(None)
+            )
         )
     )
 
 
 def cooldown_for(version, override=None):
-    """The wait after a failed attempt; ``override`` (from configuration) shortens demos."""
+    """The wait after a failed attempt; ``override`` (configuration) shortens demos."""
     return version.cooldown_minutes if override is None else override
 
 
@@ -73,7 +79,9 @@ def standing(user, module, now, cooldown_override=None):
     cooldown = cooldown_for(version, cooldown_override)
     attempts = db.session.scalars(
         select(QuizAttempt)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.module_version_id == version.id)
+        .where(
+            QuizAttempt.user_id == user.id, QuizAttempt.module_version_id == version.id
+        )
         .order_by(QuizAttempt.number)
     ).all()
     passed = passed_slugs(user.id)
@@ -105,8 +113,12 @@ def _layout(version, rng):
 
 def _bump_progress(user_id, module_id, **values):
     """Apply SQL expressions to the person's progress row, creating it when missing."""
-    where = (ModuleProgress.user_id == user_id) & (ModuleProgress.module_id == module_id)
-    if db.session.execute(update(ModuleProgress).where(where).values(**values)).rowcount:
+    where = (ModuleProgress.user_id == user_id) & (
+        ModuleProgress.module_id == module_id
+    )
+    if db.session.execute(
+        update(ModuleProgress).where(where).values(**values)
+    ).rowcount:
         return
     try:
         with db.session.begin_nested():
@@ -126,7 +138,8 @@ def start_attempt(user, module, now, rng=None, cooldown_override=None):
         raise DomainError("attempt", "You have already passed this module.")
     if state.unmet_prerequisites:
         raise DomainError(
-            "attempt", "Pass these modules first: " + ", ".join(state.unmet_prerequisites) + "."
+            "attempt",
+            "Pass these modules first: " + ", ".join(state.unmet_prerequisites) + ".",
         )
     if state.attempts_left <= 0:
         raise DomainError("attempt", "You have used every attempt for this module.")
@@ -136,17 +149,24 @@ def start_attempt(user, module, now, rng=None, cooldown_override=None):
             f"Your next attempt opens at {state.next_attempt_at:%Y-%m-%d %H:%M} UTC.",
         )
     attempt = QuizAttempt(
-        user_id=user.id, module_version_id=version.id, number=len(state.attempts) + 1,
-        attempts_allowed=version.attempts_allowed, status=AttemptStatus.IN_PROGRESS,
-        layout=_layout(version, rng or random.SystemRandom()), started_at=now,
+        user_id=user.id,
+        module_version_id=version.id,
+        number=len(state.attempts) + 1,
+        attempts_allowed=version.attempts_allowed,
+        status=AttemptStatus.IN_PROGRESS,
+        layout=_layout(version, rng or random.SystemRandom()),
+        started_at=now,
     )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError as error:
-        raise DomainError("attempt", "Another attempt was started at the same moment.") from error
-    _bump_progress(user.id, module.id, attempts=ModuleProgress.attempts + 1,
-                   last_attempt_at=now)
+        raise DomainError(
+            "attempt", "Another attempt was started at the same moment."
+        ) from error
+    _bump_progress(
+        user.id, module.id, attempts=ModuleProgress.attempts + 1, last_attempt_at=now
+    )
     return attempt
 
 
@@ -156,7 +176,10 @@ def submit_attempt(user, attempt, responses, now):
         raise DomainError("attempt", "This is not your attempt.")
     claimed = db.session.execute(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+        .where(
+            QuizAttempt.id == attempt.id,
+            QuizAttempt.status == AttemptStatus.IN_PROGRESS,
+        )
         .values(status=AttemptStatus.SUBMITTED, submitted_at=now)
     ).rowcount
     if claimed != 1:
@@ -167,10 +190,15 @@ def submit_attempt(user, attempt, responses, now):
     for question in version.questions:
         response = [str(r) for r in responses.get(question["id"], [])][:50]
         credits[question["id"]] = grade(question, response)
-        db.session.add(QuizAnswer(
-            attempt=attempt, module_version_id=version.id, question_id=question["id"],
-            response=response, credit=credits[question["id"]],
-        ))
+        db.session.add(
+            QuizAnswer(
+                attempt=attempt,
+                module_version_id=version.id,
+                question_id=question["id"],
+                response=response,
+                credit=credits[question["id"]],
+            )
+        )
     attempt.score = score_percent(version.questions, credits)
     attempt.passed = attempt.score >= version.pass_mark
     _record_result(user, attempt, now)
@@ -221,7 +249,9 @@ def certify_if_complete(user, now):
     if db.session.scalar(select(Certificate).where(Certificate.user_id == user.id)):
         return None
     certificate = Certificate(
-        user_id=user.id, verification_code=secrets.token_urlsafe(12), issued_at=now,
+        user_id=user.id,
+        verification_code=secrets.token_urlsafe(12),
+        issued_at=now,
         modules=[_certified_module(m, progress[m.id]) for m in required],
     )
     try:
@@ -230,8 +260,13 @@ def certify_if_complete(user, now):
     except IntegrityError:
         return None
     certified.send(user, user=user, certificate=certificate, now=now)
-    notify(user, "training", "You are a certified Guardian! Your certificate is ready.",
-           now=now, link=f"/certificates/{certificate.verification_code}")
+    notify(
+        user,
+        "training",
+        "You are a certified Guardian! Your certificate is ready.",
+        now=now,
+        link=f"/certificates/{certificate.verification_code}",
+    )
     return certificate
 
 

@@ -25,7 +25,7 @@ class SyncReport:
 
 
 def _without_title_heading(body):
-    """The page shows the title; a leading "# Title" line in the text would repeat it."""
+    """The page shows the title; a leading "# Title" line would repeat it."""
     lines = body.lstrip("\n").split("\n")
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
@@ -35,29 +35,41 @@ def _without_title_heading(body):
 def _new_version(module, source):
     meta = source.meta
     return ModuleVersion(
-        module=module, version=meta["version"], content_hash=source.content_hash,
-        title=meta["title"].strip(), summary=meta["summary"].strip(),
-        estimated_minutes=meta["estimated_minutes"], prerequisites=meta["prerequisites"],
-        required=meta["required"], pass_mark=meta["pass_mark"],
-        attempts_allowed=meta["attempts_allowed"], cooldown_minutes=meta["cooldown_minutes"],
+        module=module,
+        version=meta["version"],
+        content_hash=source.content_hash,
+        title=meta["title"].strip(),
+        summary=meta["summary"].strip(),
+        estimated_minutes=meta["estimated_minutes"],
+        prerequisites=meta["prerequisites"],
+        required=meta["required"],
+        pass_mark=meta["pass_mark"],
+        attempts_allowed=meta["attempts_allowed"],
+        cooldown_minutes=meta["cooldown_minutes"],
         tags=sorted({t.strip().lower() for t in meta["tags"] if t.strip()}),
-        body_html=render_trusted_markdown(_without_title_heading(source.body)), questions=source.questions,
+        body_html=render_trusted_markdown(_without_title_heading(source.body)),
+        questions=source.questions,
     )
 
 
 def _plan(source, module, problems):
-    """'create', 'new_version' or 'unchanged'; a changed module must raise its version."""
+    """'create', 'new_version' or 'unchanged'; a changed module raises its version."""
     if module is None:
         return "create"
     current = module.current_version
     if current.content_hash == source.content_hash:
         return "unchanged"
     if source.meta["version"] <= current.version:
-        problems.append(ContentProblem(
-            source.files["module"], source.lines.get("version"), "version",
-            f"the module changed but its version is still {source.meta['version']}; "
-            f"raise it to {current.version + 1}",
-        ))
+        problems.append(
+            ContentProblem(
+                source.files["module"],
+                source.lines.get("version"),
+                "version",
+                "the module changed but its version is still "
+                f"{source.meta['version']}; "
+                f"raise it to {current.version + 1}",
+            )
+        )
     return "new_version"
 
 
@@ -90,7 +102,9 @@ def sync_content(root, *, dry_run=False):
         db.session.flush()
         module.current_version = version
         module.position, module.required, module.retired = (
-            source.meta["order"], source.meta["required"], False,
+            source.meta["order"],
+            source.meta["required"],
+            False,
         )
     for slug, module in modules.items():
         if slug not in plans and not module.retired:
@@ -100,5 +114,3 @@ def sync_content(root, *, dry_run=False):
     if dry_run:
         db.session.rollback()
     return report
-
-

@@ -42,7 +42,9 @@ def index():
         if form.tag.data:
             modules = [m for m in modules if form.tag.data in m.current_version.tags]
         if form.kind.data:
-            modules = [m for m in modules if m.required == (form.kind.data == "required")]
+            modules = [
+                m for m in modules if m.required == (form.kind.data == "required")
+            ]
     rows = queries.module_rows(current_user.id, utcnow(), modules, _cooldown_override())
     return render_template("training/index.html", rows=rows, form=form)
 
@@ -60,7 +62,9 @@ def module(slug):
     module = _module_or_404(slug)
     now = utcnow()
     return render_template(
-        "training/module.html", module=module, version=module.current_version,
+        "training/module.html",
+        module=module,
+        version=module.current_version,
         standing=services.standing(current_user, module, now, _cooldown_override()),
     )
 
@@ -101,15 +105,18 @@ def attempt(attempt_id):
     form = quiz_form(attempt)
     if form.validate_on_submit():
         try:
-            services.submit_attempt(current_user, attempt, responses_from(form), utcnow())
+            services.submit_attempt(
+                current_user, attempt, responses_from(form), utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "warning")
         else:
             db.session.commit()
         return redirect(url_for("training.attempt", attempt_id=attempt.id))
-    return render_template("training/quiz.html", attempt=attempt, form=form,
-                           version=attempt.module_version)
+    return render_template(
+        "training/quiz.html", attempt=attempt, form=form, version=attempt.module_version
+    )
 
 
 def _result_page(attempt):
@@ -122,15 +129,21 @@ def _result_page(attempt):
         texts = {c["id"]: c["text"] for c in question.get("choices", [])}
         texts.update({"true": "True", "false": "False"})
         answer = answers.get(question["id"])
-        items.append({
-            "question": question,
-            "given": [texts.get(r, r) for r in (answer.response if answer else [])],
-            "credit": answer.credit if answer else 0.0,
-            "correct": [texts.get(r, r) for r in correct_response(question)],
-        })
+        items.append(
+            {
+                "question": question,
+                "given": [texts.get(r, r) for r in (answer.response if answer else [])],
+                "credit": answer.credit if answer else 0.0,
+                "correct": [texts.get(r, r) for r in correct_response(question)],
+            }
+        )
     return render_template(
-        "training/result.html", attempt=attempt, version=version, items=items,
-        reveal=not final_failure, certificate=queries.certificate_for(current_user.id),
+        "training/result.html",
+        attempt=attempt,
+        version=version,
+        items=items,
+        reveal=not final_failure,
+        certificate=queries.certificate_for(current_user.id),
     )
 
 
@@ -139,7 +152,8 @@ def _result_page(attempt):
 def progress():
     rows = queries.module_rows(current_user.id, utcnow(), None, _cooldown_override())
     return render_template(
-        "training/progress.html", rows=rows,
+        "training/progress.html",
+        rows=rows,
         certificate=queries.certificate_for(current_user.id),
     )
 
@@ -157,7 +171,9 @@ def certificate(code):
 @role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
 def stats():
     return render_template(
-        "training/stats.html", modules=queries.curriculum(), stats=queries.module_statistics()
+        "training/stats.html",
+        modules=queries.curriculum(),
+        stats=queries.module_statistics(),
     )
 
 
@@ -167,7 +183,9 @@ def module_stats(slug):
     module = _module_or_404(slug)
     version = module.current_version
     return render_template(
-        "training/module_stats.html", module=module, version=version,
+        "training/module_stats.html",
+        module=module,
+        version=version,
         questions=queries.question_statistics(version),
         summary=queries.module_statistics().get(module.id),
     )
