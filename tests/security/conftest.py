@@ -1,0 +1,124 @@
+"""Fixtures for the security tests: signed-in clients, a victim and reset links."""
+
+import contextvars
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
+from portal.auth.services import request_password_reset
+from portal.database import utcnow
+from portal.extensions import db as _db
+from portal.mail.models import OutboxMessage
+from tests.conftest import login_as
+
+RESET_LINK = re.compile(r"/auth/reset/([A-Za-z0-9_-]+)")
+
+
+class IsolatedRequestsClient(FlaskClient):
+    """A test client whose every request runs as it would in production.
+
+    The shared ``app`` fixture keeps an app context pushed for the whole test,
+    and Flask 3.1 reuses a pushed context for each request of the same app, so
+    ``g`` (Flask-Login's current user, Flask-WTF's CSRF token) and the database
+    session would carry over from one request, and one client, to the next.
+    Each request here runs in an empty ``contextvars`` context instead: a fresh
+    app context, ``g`` and session. The test's own session is committed first,
+    so the request sees what the test set up and SQLite's write lock is free.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        kwargs["buffered"] = True  # finish streamed bodies inside the request
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(app):
+    """The shared app, with clients whose requests do not share ``g``."""
+    app.test_client_class = IsolatedRequestsClient
+    return app
+
+
+@pytest.fixture
+def make_app(app, app_factory):
+    """An app with config overrides, with the same isolated clients.
+
+    The shared app's context stays pushed for the test's own queries.
+    """
+
+    def make(**overrides):
+        new_app = app_factory(**overrides)
+        new_app.test_client_class = IsolatedRequestsClient
+        return new_app
+
+    return make
+
+
+@pytest.fixture
+def signed_in(app):
+    """A new client (a browser of its own) signed in as ``user``."""
+
+    def make(user, remember=False):
+        client = app.test_client()
+        login_as(client, user, remember=remember)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def victim(make_user, make_team):
+    """A colleague, holding the guardian role, whom the intruder targets."""
+    return make_user(
+        email="victim@example.com",
+        name="Vera Victim",
+        team=make_team(),
+        roles=["guardian"],
+    )
+
+
+def newest_reset_token(email):
+    """The token in the newest reset email queued for ``email``."""
+    message = _db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_address == email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, f"no email was queued for {email}"
+    match = RESET_LINK.search(message.body_text)
+    assert match, "the reset email carries no reset link"
+    return match.group(1)
+
+
+@pytest.fixture
+def reset_token(app, db):
+    """Issue a real reset link for ``user`` through the service; return its token."""
+
+    def issue(user):
+        request_password_reset(
+            user.email, now=utcnow(), ttl_minutes=60, base_url="http://portal.test"
+        )
+        db.session.commit()
+        return newest_reset_token(user.email)
+
+    return issue
+
+
+def audit_count():
+    _db.session.expire_all()
+    return _db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def is_signed_in(client):
+    """True when the start page greets a signed-in person."""
+    page = client.get("/")
+    assert page.status_code == 200
+    return "Welcome back" in page.text
+
+
+def shows_landing_page(client):
+    page = client.get("/")
+    return page.status_code == 200 and "Become a Security Guardian" in page.text

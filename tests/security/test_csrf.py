@@ -1,0 +1,114 @@
+"""With CSRF protection on, as in production: forms must carry their own token."""
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token_from
+from tests.security.conftest import is_signed_in
+
+EXPIRED_FORM = "did not come from the portal"
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    assert app.config["WTF_CSRF_ENABLED"]
+    return app
+
+
+def _credentials(user, **extra):
+    return {"email": user.email, "password": PASSWORD, **extra}
+
+
+def _signed_in_client(app, user):
+    client = app.test_client()
+    token = csrf_token_from(client.get("/auth/login").text)
+    response = client.post("/auth/login", data=_credentials(user, csrf_token=token))
+    assert response.status_code == 302
+    return client
+
+
+def test_login_without_a_token_is_refused(csrf_app, engineer):
+    client = csrf_app.test_client()
+    client.get("/auth/login")
+
+    response = client.post("/auth/login", data=_credentials(engineer))
+
+    assert response.status_code == 400
+    assert EXPIRED_FORM in response.text
+    assert not is_signed_in(client)
+
+
+def test_login_with_a_token_from_another_session_is_refused(csrf_app, engineer):
+    other = csrf_app.test_client()
+    stolen = csrf_token_from(other.get("/auth/login").text)
+    client = csrf_app.test_client()
+    own = csrf_token_from(client.get("/auth/login").text)
+    assert own != stolen
+
+    response = client.post(
+        "/auth/login", data=_credentials(engineer, csrf_token=stolen)
+    )
+
+    assert response.status_code == 400
+    assert EXPIRED_FORM in response.text
+    assert not is_signed_in(client)
+
+
+def test_login_with_a_token_but_no_session_is_refused(csrf_app, engineer):
+    stolen = csrf_token_from(csrf_app.test_client().get("/auth/login").text)
+
+    response = csrf_app.test_client().post(
+        "/auth/login", data=_credentials(engineer, csrf_token=stolen)
+    )
+
+    assert response.status_code == 400
+
+
+def test_login_with_its_own_token_succeeds(csrf_app, engineer):
+    client = csrf_app.test_client()
+    token = csrf_token_from(client.get("/auth/login").text)
+
+    response = client.post("/auth/login", data=_credentials(engineer, csrf_token=token))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert is_signed_in(client)
+
+
+def test_logout_is_not_a_get(csrf_app, engineer):
+    client = _signed_in_client(csrf_app, engineer)
+
+    response = client.get("/auth/logout")
+
+    assert response.status_code == 405
+    assert is_signed_in(client)
+
+
+def test_logout_without_a_token_is_refused(csrf_app, engineer):
+    client = _signed_in_client(csrf_app, engineer)
+
+    response = client.post("/auth/logout")
+
+    assert response.status_code == 400
+    assert EXPIRED_FORM in response.text
+    assert is_signed_in(client)
+
+
+def test_logout_with_the_token_from_the_page_signs_out(csrf_app, engineer):
+    client = _signed_in_client(csrf_app, engineer)
+    token = csrf_token_from(client.get("/").text)  # the sign-out button in the nav
+
+    response = client.post("/auth/logout", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert not is_signed_in(client)
+
+
+def test_state_changing_admin_post_needs_a_token(csrf_app, admin, victim, db):
+    client = _signed_in_client(csrf_app, admin)
+
+    response = client.post(f"/admin/users/{victim.id}/deactivate", data={})
+
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(type(victim), victim.id).active

@@ -1,0 +1,433 @@
+"""Every route, for every kind of visitor, against a written-down expectation.
+
+EXPECTED has one row per endpoint in ``app.url_map``. A route whose endpoint is
+missing from it fails the sweep by name, so a new page cannot ship before
+someone decides who may use it. GET routes are fetched; POST-only routes get a
+POST with empty data (CSRF is off in the test config).
+"""
+
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.accounts.models import Org, Role, Team, User
+from portal.audit.models import AuditEvent
+from portal.config import PROJECT_ROOT
+from portal.database import utcnow
+from portal.mail.links import preferences_url
+from portal.notifications.models import Notification
+from portal.notifications.services import notify
+from portal.training.models import AttemptStatus, ModuleProgress, QuizAttempt
+from portal.training.services import (
+    active_module,
+    certify_if_complete,
+    required_modules,
+    start_attempt,
+)
+from portal.training.sync import sync_content
+from tests.conftest import login_as
+from tests.conftest import test_config as portal_test_config
+from tests.security.conftest import audit_count
+
+ACTORS = ("anonymous", "engineer", "intruder", "admin")
+SKIPPED = {"static", "bootstrap.static"}
+FIRST_MODULE = "guardian-role"  # in content/, with no prerequisites
+
+OK = 200
+BAD_REQUEST = 400
+FORBIDDEN = 403
+NOT_FOUND = 404
+# (status, location): a location ending in "*" is a prefix, for objects the
+# request itself creates; "{user_id}" and the like are filled from the objects.
+TO_LOGIN = (302, "/auth/login")
+TO_HOME = (302, "/")
+TO_TARGET_ADMIN_PAGE = (302, "/admin/users/{user_id}")
+
+
+def everyone(expected):
+    return dict.fromkeys(ACTORS, expected)
+
+
+def signed_in_only(expected=OK):
+    return {
+        "anonymous": TO_LOGIN,
+        "engineer": expected,
+        "intruder": expected,
+        "admin": expected,
+    }
+
+
+def signed_out_only():
+    """Pages for visitors; signed-in people are sent to the start page."""
+    return {"anonymous": OK, "engineer": TO_HOME, "intruder": TO_HOME, "admin": TO_HOME}
+
+
+def admin_only(expected=OK):
+    return {
+        "anonymous": TO_LOGIN,
+        "engineer": FORBIDDEN,
+        "intruder": FORBIDDEN,
+        "admin": expected,
+    }
+
+
+EXPECTED = {
+    "core.index": everyone(OK),
+    "core.healthz": everyone(OK),
+    "auth.signup": signed_out_only(),
+    "auth.login": signed_out_only(),
+    "auth.logout": everyone(TO_LOGIN),
+    "auth.change_password": signed_in_only(),
+    "auth.forgot_password": everyone(OK),
+    "auth.reset_password": everyone(OK),
+    "accounts.profile": signed_in_only(),
+    # An empty form closes one's own account and signs out; the last admin
+    # is refused and sent back to the profile page.
+    "accounts.close_account": {
+        "anonymous": TO_LOGIN,
+        "engineer": TO_LOGIN,
+        "intruder": TO_LOGIN,
+        "admin": (302, "/profile"),
+    },
+    "accounts.person": signed_in_only(),
+    "accounts.orgs": signed_in_only(),
+    "accounts.org": signed_in_only(),
+    "accounts.team": signed_in_only(),
+    "admin.users": admin_only(),
+    "admin.user": admin_only(),
+    "admin.grant_role": admin_only(BAD_REQUEST),  # an empty form names no role
+    "admin.revoke_role": admin_only(TO_TARGET_ADMIN_PAGE),
+    "admin.deactivate": admin_only(TO_TARGET_ADMIN_PAGE),
+    "admin.reactivate": admin_only(TO_TARGET_ADMIN_PAGE),
+    "admin.edit_org": admin_only(),
+    "admin.edit_team": admin_only(),
+    "audit.index": admin_only(),
+    "audit.export_csv": admin_only(),
+    "jobs.index": admin_only(),
+    "notifications.index": signed_in_only(),
+    # The notification belongs to the target: nobody else can open it.
+    "notifications.open_notification": signed_in_only(NOT_FOUND),
+    "notifications.read_all": signed_in_only((302, "/notifications")),
+    "notifications.preferences": signed_in_only(),
+    # The signed link in every email is the credential: no sign-in needed.
+    "notifications.email_preferences": everyone(OK),
+    "training.index": signed_in_only(),
+    "training.module": signed_in_only(),
+    "training.progress": signed_in_only(),
+    # An empty form starts the actor's own attempt and goes to it.
+    "training.start_attempt": signed_in_only((302, "/training/attempts/*")),
+    # The attempt is the target's: nobody else can see or answer it.
+    "training.attempt": signed_in_only(NOT_FOUND),
+    # Certificates are public so that anyone can verify one.
+    "training.certificate": everyone(OK),
+    "training.stats": admin_only(),  # and program managers
+    "training.module_stats": admin_only(),
+}
+
+
+def _swept_rules():
+    # create_app has no side effects and never connects here: it only lists routes.
+    app = create_app(portal_test_config("sqlite://"))
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED]
+    return sorted(rules, key=lambda r: (r.endpoint, r.rule))
+
+
+SWEPT_RULES = _swept_rules()
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()} - SKIPPED
+    missing = sorted(endpoints - EXPECTED.keys())
+    assert not missing, f"routes missing from EXPECTED (add a row for each): {missing}"
+    stale = sorted(EXPECTED.keys() - endpoints)
+    assert not stale, f"EXPECTED lists endpoints that no longer exist: {stale}"
+    for endpoint, row in EXPECTED.items():
+        assert set(row) == set(ACTORS), f"{endpoint} must give one status per actor"
+
+
+@pytest.fixture
+def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
+    """Real objects for the URL parameters, all about a target none of the actors is."""
+    org = make_org(name="Payments")
+    team = make_team(name="Checkout", org=org)
+    target = make_user(
+        email="target@example.com",
+        name="Tara Target",
+        team=team,
+        roles=[Role.GUARDIAN.value],
+    )
+    notification = notify(
+        target,
+        "roles",
+        "You now hold the Guardian role.",
+        now=utcnow(),
+        link=f"/people/{target.id}",
+    )
+    db.session.commit()
+    preferences_token = preferences_url(target).rpartition("/")[2]
+    return {
+        **_training_objects(db, target, make_user(), tmp_path / "modules"),
+        "user_id": target.id,
+        "org_id": org.id,
+        "team_id": team.id,
+        "role": Role.GUARDIAN.value,
+        "notification_id": notification.id,
+        # Each route names its own token: reset links and email-preference links.
+        "auth.reset_password:token": reset_token(target),
+        "notifications.email_preferences:token": preferences_token,
+    }
+
+
+def _training_objects(db, target, graduate, modules_dir):
+    """A real module, an attempt the target started, a graduate's certificate."""
+    now = utcnow()
+    # One module from content/, so modules being written there now do not matter.
+    source = PROJECT_ROOT / "content" / "modules" / FIRST_MODULE
+    shutil.copytree(source, modules_dir / FIRST_MODULE)
+    sync_content(modules_dir)
+    module = active_module(FIRST_MODULE)
+    attempt = start_attempt(target, module, now)
+    for required in required_modules():
+        db.session.add(
+            ModuleProgress(
+                user_id=graduate.id,
+                module_id=required.id,
+                attempts=1,
+                best_score=100.0,
+                last_attempt_at=now,
+                passed_at=now,
+                passed_version_id=required.current_version_id,
+            )
+        )
+    db.session.flush()
+    certificate = certify_if_complete(graduate, now)
+    db.session.commit()
+    return {
+        "slug": module.slug,
+        "attempt_id": attempt.id,
+        "code": certificate.verification_code,
+    }
+
+
+def _url_values(rule, params):
+    values = {}
+    for argument in rule.arguments:
+        key = f"{rule.endpoint}:{argument}"
+        if key not in params and argument not in params:
+            pytest.fail(
+                f"no real object for <{argument}> in {rule.rule}: "
+                "add one to the objects fixture"
+            )
+        values[argument] = params.get(key, params.get(argument))
+    return values
+
+
+def _request(client, rule, params):
+    path = rule.build(_url_values(rule, params), append_unknown=False)[1]
+    if "GET" in rule.methods:
+        return "GET", path, client.get(path)
+    return "POST", path, client.post(path, data={})
+
+
+def _client_for(actor, app, request):
+    client = app.test_client()
+    if actor != "anonymous":
+        login_as(client, request.getfixturevalue(actor))
+    return client
+
+
+def _check(response, expected, params, where):
+    if isinstance(expected, tuple):
+        status, location = expected
+        location = location.format(**params)
+        assert response.status_code == status, f"{where}: got {response.status_code}"
+        actual = urlsplit(response.headers["Location"])
+        assert actual.netloc in ("", "portal.test"), f"{where}: left the site"
+        if location.endswith("*"):
+            assert actual.path.startswith(location[:-1]), f"{where}: to {actual.path}"
+        else:
+            assert actual.path == location, f"{where}: redirected to {actual.path}"
+    else:
+        assert response.status_code == expected, f"{where}: got {response.status_code}"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    "rule", SWEPT_RULES, ids=[f"{r.endpoint}:{r.rule}" for r in SWEPT_RULES]
+)
+def test_route_sweep(app, db, request, objects, rule, actor):
+    if rule.endpoint not in EXPECTED:
+        pytest.fail(
+            f"route {rule.endpoint} ({rule.rule}) is missing from EXPECTED: "
+            "decide who may use it and add a row"
+        )
+    expected = EXPECTED[rule.endpoint][actor]
+    client = _client_for(actor, app, request)
+    events_before = audit_count()
+
+    method, path, response = _request(client, rule, objects)
+
+    where = f"{actor} {method} {path}"
+    _check(response, expected, objects, where)
+    if expected == FORBIDDEN or (actor == "anonymous" and expected == TO_LOGIN):
+        assert audit_count() == events_before, f"{where}: refused but audited a change"
+    if expected == FORBIDDEN:
+        assert "You do not have permission" in response.text, f"{where}: bare 403"
+    db.session.expire_all()
+    unread = db.session.get(Notification, objects["notification_id"]).read_at is None
+    assert unread, f"{where}: the target's notification was marked read by someone else"
+
+
+# The intruder, acting on other people's objects with well-formed requests.
+
+
+@pytest.fixture
+def intruder_client(app, intruder):
+    client = app.test_client()
+    login_as(client, intruder)
+    return client
+
+
+def _fresh(db, model, object_id):
+    db.session.expire_all()
+    return db.session.get(model, object_id)
+
+
+def test_intruder_cannot_deactivate_a_colleague(db, intruder_client, victim):
+    response = intruder_client.post(
+        f"/admin/users/{victim.id}/deactivate", data={"reason": "because I can"}
+    )
+    assert response.status_code == FORBIDDEN
+    victim = _fresh(db, User, victim.id)
+    assert victim.active and victim.deactivated_at is None
+    assert victim.session_version == 1
+
+
+def test_intruder_cannot_grant_themselves_admin(db, intruder_client, intruder):
+    response = intruder_client.post(
+        f"/admin/users/{intruder.id}/roles", data={"role": Role.ADMIN.value}
+    )
+    assert response.status_code == FORBIDDEN
+    assert _fresh(db, User, intruder.id).roles == set()
+
+
+def test_intruder_cannot_revoke_a_colleagues_role(db, intruder_client, victim):
+    response = intruder_client.post(
+        f"/admin/users/{victim.id}/roles/{Role.GUARDIAN.value}/revoke"
+    )
+    assert response.status_code == FORBIDDEN
+    assert _fresh(db, User, victim.id).roles == {Role.GUARDIAN}
+
+
+def test_intruder_cannot_reactivate_a_closed_account(db, intruder_client, make_user):
+    closed = make_user(active=False)
+    response = intruder_client.post(f"/admin/users/{closed.id}/reactivate")
+    assert response.status_code == FORBIDDEN
+    assert not _fresh(db, User, closed.id).active
+
+
+def _org_and_team_names(db):
+    db.session.expire_all()
+    orgs = db.session.scalars(select(Org.name)).all()
+    return set(orgs) | set(db.session.scalars(select(Team.name)))
+
+
+def test_intruder_cannot_rename_or_create_orgs_and_teams(
+    db, intruder_client, make_org, make_team
+):
+    org = make_org(name="Payments")
+    team = make_team(name="Checkout", org=org)
+    attempts = [
+        (f"/admin/orgs/{org.id}/edit", {"name": "Owned", "description": "x"}),
+        ("/admin/orgs/new", {"name": "Intruder Org", "description": ""}),
+        (f"/admin/teams/{team.id}/edit", {"org_id": org.id, "name": "Owned"}),
+        ("/admin/teams/new", {"org_id": org.id, "name": "Intruder Team"}),
+    ]
+    names_before = _org_and_team_names(db)
+    for path, data in attempts:
+        assert intruder_client.post(path, data=data).status_code == FORBIDDEN, path
+    names_after = _org_and_team_names(db)
+    assert names_after == names_before
+    assert {"Payments", "Checkout"} <= names_after
+
+
+def test_intruder_cannot_read_the_audit_log_or_admin_pages(
+    intruder_client, victim, admin
+):
+    for path in (
+        "/admin/audit",
+        "/admin/audit/export.csv",
+        "/admin/users",
+        f"/admin/users/{victim.id}",
+        f"/admin/users/{admin.id}",
+    ):
+        response = intruder_client.get(path)
+        assert response.status_code == FORBIDDEN, path
+        assert victim.email not in response.text, path
+
+
+def test_intruder_attempts_leave_no_audit_trail_of_changes(
+    db, intruder_client, victim, intruder
+):
+    intruder_client.post(f"/admin/users/{victim.id}/deactivate", data={})
+    intruder_client.post(f"/admin/users/{intruder.id}/roles", data={"role": "admin"})
+    db.session.expire_all()
+    assert db.session.scalars(select(AuditEvent)).all() == []
+
+
+@pytest.fixture
+def victims_notification(db, victim):
+    notification = notify(
+        victim,
+        "roles",
+        "You now hold the Guardian role.",
+        now=utcnow(),
+        link=f"/people/{victim.id}",
+    )
+    db.session.commit()
+    return notification
+
+
+def test_intruder_cannot_open_or_clear_a_colleagues_notification(
+    db, intruder_client, victims_notification
+):
+    opened = intruder_client.post(f"/notifications/{victims_notification.id}/open")
+    cleared = intruder_client.post("/notifications/read-all")
+    listed = intruder_client.get("/notifications")
+
+    assert opened.status_code == NOT_FOUND
+    assert cleared.status_code == 302
+    assert victims_notification.title not in listed.text
+    assert _fresh(db, Notification, victims_notification.id).read_at is None
+
+
+def test_forged_email_preferences_link_is_refused(app, intruder_client, victim):
+    with app.test_request_context():
+        genuine = preferences_url(victim).rpartition("/")[2]
+    forged = [
+        genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB"),
+        "eyJ1c2VyIjogMX0.forged.signature",
+        "not-a-token",
+    ]
+
+    for token in forged:
+        response = intruder_client.post(
+            f"/notifications/email/{token}", data={"roles": "never"}
+        )
+        assert response.status_code == NOT_FOUND, token
+    assert intruder_client.get(f"/notifications/email/{genuine}").status_code == OK
+
+
+def test_intruder_cannot_answer_or_see_a_colleagues_quiz(db, intruder_client, objects):
+    path = f"/training/attempts/{objects['attempt_id']}"
+
+    seen = intruder_client.get(path)
+    answered = intruder_client.post(path, data={})
+
+    assert seen.status_code == answered.status_code == NOT_FOUND
+    attempt = _fresh(db, QuizAttempt, objects["attempt_id"])
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert attempt.answers == []
