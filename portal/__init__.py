@@ -27,9 +27,11 @@ def create_app(config=None):
         use_fast_hashing_for_tests()
     _init_extensions(app)
     _register_blueprints(app)
-    from portal.notifications import receivers
+    from portal.enrollment import receivers as enrollment_receivers
+    from portal.notifications import receivers as notification_receivers
 
-    receivers.connect()
+    notification_receivers.connect()
+    enrollment_receivers.connect()
     _register_cli(app)
     from portal.errors import register_error_handlers
 
@@ -68,11 +70,13 @@ def _register_blueprints(app):
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
+    from portal.enrollment.program_views import bp as program_bp
+    from portal.enrollment.views import bp as enrollment_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.training.views import bp as training_bp
 
-    for blueprint in (
+    blueprints = (
         core_bp,
         auth_bp,
         accounts_bp,
@@ -81,7 +85,10 @@ def _register_blueprints(app):
         notifications_bp,
         jobs_bp,
         training_bp,
-    ):
+        enrollment_bp,
+        program_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
@@ -106,6 +113,7 @@ def _register_request_hooks(app):
     from portal.accounts.models import Role
     from portal.auth import permissions
     from portal.auth.forms import PostOnlyForm
+    from portal.enrollment.queries import team_guardians
     from portal.notifications.views import unread_notification_count
     from portal.security import set_security_headers
 
@@ -118,4 +126,5 @@ def _register_request_hooks(app):
         post_form=PostOnlyForm,
         Role=Role,
         unread_notification_count=unread_notification_count,
+        team_guardians=team_guardians,
     )

@@ -109,6 +109,7 @@ def load_config():
         "WTF_CSRF_TIME_LIMIT": None,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "PORTAL_LOAD_DEMO_DATA": _env_bool("LOAD_DEMO_DATA", not production),
+        "PORTAL_GUARDIAN_RATIO_TARGET": _env_int("GUARDIAN_RATIO_TARGET", 25),
         # Overrides every module's cool-down (minutes); short on a laptop for demos.
         "PORTAL_TRAINING_COOLDOWN_MINUTES": _optional_int(
             "TRAINING_COOLDOWN_MINUTES", None if production else 1

@@ -5,6 +5,7 @@ database and never when PORTAL_ENV=production.
 """
 
 import random
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -15,6 +16,7 @@ from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
 from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
+from portal.enrollment.services import apply, create_cohort, place_in_cohort
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.rendering import render_user_markdown
@@ -147,6 +149,7 @@ def seed_demo_data(now):
     db.session.flush()
     _seed_notifications(now)
     _seed_training(now)
+    _seed_enrollment(now)
     record_audit(None, "demo.seed", "database", "demo", accounts=len(DEMO_ACCOUNTS))
 
 
@@ -226,6 +229,60 @@ def _seed_training(now):
     for name, *_ in COLLEAGUES:
         email = name.lower().replace(" ", ".") + "@example.com"
         _take_quiz(people[email], modules[0], now, rng, skill=rng.uniform(0.4, 1.0))
+
+
+APPLICANTS = [
+    ("noah.kim@example.com", 2),
+    ("amara.okafor@example.com", 4),
+    ("lucas.moreau@example.com", 3),
+    ("sofia.rossi@example.com", 2),
+    ("diego.alvarez@example.com", 3),
+    ("chloe.martin@example.com", 2),
+    ("kenji.sato@example.com", 4),
+]
+
+
+def _seed_enrollment(now):
+    """A pilot cohort with the demo Guardians, an open cohort, and a queue."""
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    pm = people["pm@example.com"]
+    pilot = create_cohort(
+        pm,
+        name="Pilot 2026",
+        start_date=date(2026, 3, 2),
+        capacity=10,
+        due_dates={},
+        now=now,
+    )
+    create_cohort(
+        pm,
+        name="Winter 2027",
+        start_date=now.date() + timedelta(days=14),
+        capacity=4,
+        due_dates={},
+        now=now,
+    )
+    for email in ("guardian@example.com", "mentor@example.com"):
+        person = people[email]
+        enrollment = apply(
+            person,
+            guarded_team_id=person.team_id,
+            now=now,
+            hours_per_week=3,
+            motivation="Pilot Guardian for my team since the program began.",
+            manager_email="pm@example.com",
+        )
+        place_in_cohort(pm, enrollment, pilot, now)
+    for email, hours in APPLICANTS:
+        person = people[email]
+        apply(
+            person,
+            guarded_team_id=person.team_id,
+            now=now,
+            hours_per_week=hours,
+            motivation=f"I would like to help {person.team.name} ship securely.",
+            manager_email="pm@example.com",
+        )
 
 
 @demo_cli.command("seed")

@@ -3,6 +3,12 @@
 from portal.accounts.models import Org, RoleGrant, Team, User  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.auth.models import PasswordResetToken  # noqa: F401
+from portal.enrollment.models import (  # noqa: F401
+    Cohort,
+    CohortDueDate,
+    Enrollment,
+    EnrollmentEvent,
+)
 from portal.jobs.models import JobRun, SentReminder  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification, NotificationPreference  # noqa: F401

@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
 from portal.database import utcnow
+from portal.enrollment.services import run_enrollment_calendar
 from portal.jobs.runner import run_job
 from portal.mail.jobs import deliver_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest
@@ -63,6 +64,14 @@ JOBS = [
         {"trigger": "cron", "hour": 8, "minute": 0},
         per_week,
         "Email each person their unread notifications of the week (Mondays 08:00).",
+    ),
+    ScheduledJob(
+        "enrollment_calendar",
+        run_enrollment_calendar,
+        {"trigger": "cron", "hour": 6, "minute": 0},
+        per_day,
+        "Start cohorts on their start date; Guardians past their step-down date "
+        "become alumni.",
     ),
     ScheduledJob(
         "training_reminders",

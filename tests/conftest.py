@@ -95,21 +95,18 @@ def _drop_alembic_version():
 
 
 def clean_tables():
+    """Empty every table (DELETE is much quicker than TRUNCATE on small tables)."""
     _db.session.rollback()
     _db.session.remove()
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            # Keys that close a cycle (use_alter) are cleared first so rows can go.
-            for table in tables:
-                for key in table.foreign_keys:
-                    if key.use_alter or key.constraint.use_alter:
-                        connection.execute(table.update().values({key.parent.name: None}))
-            for table in tables:
-                connection.execute(table.delete())
+        # Keys that close a cycle (use_alter) are cleared first so rows can go.
+        for table in tables:
+            for key in table.foreign_keys:
+                if key.use_alter or key.constraint.use_alter:
+                    connection.execute(table.update().values({key.parent.name: None}))
+        for table in tables:
+            connection.execute(table.delete())
 
 
 @pytest.fixture
@@ -166,7 +163,9 @@ def make_team(db, make_org):
     counter = iter(range(1, 10_000))
 
     def make(name=None, org=None):
-        team = Team(org=org or make_org(), name=name or f"Team {next(counter)}", description="")
+        team = Team(
+            org=org or make_org(), name=name or f"Team {next(counter)}", description=""
+        )
         db.session.add(team)
         db.session.commit()
         return team
@@ -201,7 +200,11 @@ def make_user(db):
 def login_as(client, user, password=PASSWORD, remember=False):
     response = client.post(
         "/auth/login",
-        data={"email": user.email, "password": password, "remember": "y" if remember else ""},
+        data={
+            "email": user.email,
+            "password": password,
+            "remember": "y" if remember else "",
+        },
     )
     assert response.status_code == 302, "sign-in failed"
     return response
@@ -209,13 +212,17 @@ def login_as(client, user, password=PASSWORD, remember=False):
 
 @pytest.fixture
 def engineer(make_user, make_team):
-    return make_user(email="engineer@example.com", name="Eli Engineer", team=make_team())
+    return make_user(
+        email="engineer@example.com", name="Eli Engineer", team=make_team()
+    )
 
 
 @pytest.fixture
 def intruder(make_user, make_team):
     """A signed-up colleague with no roles who tries what they should not."""
-    return make_user(email="intruder@example.com", name="Ivan Intruder", team=make_team())
+    return make_user(
+        email="intruder@example.com", name="Ivan Intruder", team=make_team()
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,272 @@
+"""Program managers: the application queue, decisions, cohorts and coverage."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.forms import SENIORITY_CHOICES
+from portal.accounts.models import Role
+from portal.accounts.queries import org_choices
+from portal.auth.permissions import role_required
+from portal.database import utcnow
+from portal.enrollment import diversity, queries, services
+from portal.enrollment.forms import (
+    DeclineForm,
+    PlaceForm,
+    PlaceManyForm,
+    QueueFilterForm,
+    ReasonForm,
+    cohort_form,
+)
+from portal.enrollment.models import Cohort, Enrollment
+from portal.enrollment.models import EnrollmentStatus as S
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.training.services import required_modules
+
+bp = Blueprint("program", __name__, url_prefix="/program")
+
+
+@bp.before_request
+@role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
+def require_program_manager():
+    """Every page here is for program managers and admins."""
+
+
+def _cohort_choices(open_only=True):
+    cohorts = db.session.scalars(
+        select(Cohort).order_by(Cohort.start_date.desc())
+    ).all()
+    return [
+        (c.id, f"{c.name} ({c.seats_left} of {c.capacity} seats left)")
+        for c in cohorts
+        if c.seats_left > 0 or not open_only
+    ]
+
+
+@bp.route("/applications")
+def applications():
+    form = QueueFilterForm(request.args)
+    form.org_id.choices = [(0, "Any org")] + org_choices()
+    form.seniority.choices = [("", "Any seniority")] + SENIORITY_CHOICES[1:]
+    filters = {}
+    if form.validate():
+        filters = {
+            "org_id": form.org_id.data or None,
+            "location": form.location.data,
+            "seniority": form.seniority.data or None,
+            "min_hours": form.min_hours.data,
+        }
+    page = db.paginate(queries.queue_query(**filters), per_page=25, error_out=False)
+    nominated = db.session.scalar(
+        select(db.func.count())
+        .select_from(Enrollment)
+        .where(Enrollment.status == S.NOMINATED)
+    )
+    return render_template(
+        "program/applications.html", form=form, page=page, nominated=nominated
+    )
+
+
+@bp.route("/applications/<int:enrollment_id>")
+def application(enrollment_id):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    place_form = PlaceForm()
+    place_form.cohort_id.choices = _cohort_choices()
+    return render_template(
+        "program/application.html",
+        enrollment=enrollment,
+        place_form=place_form,
+        decline_form=DeclineForm(),
+        reason_form=ReasonForm(),
+        S=S,
+    )
+
+
+def _decide(enrollment_id, action, success):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    try:
+        action(enrollment)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(success.format(name=enrollment.user.display_name), "success")
+    return redirect(url_for("program.application", enrollment_id=enrollment_id))
+
+
+@bp.route("/applications/<int:enrollment_id>/approve", methods=["POST"])
+def approve(enrollment_id):
+    form = PlaceForm()
+    form.cohort_id.choices = _cohort_choices()
+    if not form.validate_on_submit():
+        flash("Choose a cohort with free seats.", "danger")
+        return redirect(url_for("program.application", enrollment_id=enrollment_id))
+    cohort = db.get_or_404(Cohort, form.cohort_id.data)
+    return _decide(
+        enrollment_id,
+        lambda e: services.place_in_cohort(current_user, e, cohort, utcnow()),
+        f"{{name}} is approved into {cohort.name}.",
+    )
+
+
+@bp.route("/applications/<int:enrollment_id>/decline", methods=["POST"])
+def decline(enrollment_id):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash("Give the applicant a reason for declining.", "danger")
+        return redirect(url_for("program.application", enrollment_id=enrollment_id))
+    return _decide(
+        enrollment_id,
+        lambda e: services.decline(current_user, e, form.reason.data, utcnow()),
+        "{name}'s application is declined.",
+    )
+
+
+@bp.route("/applications/<int:enrollment_id>/alumni", methods=["POST"])
+def make_alumni(enrollment_id):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _decide(
+        enrollment_id,
+        lambda e: services.transition(
+            e, S.ALUMNI, actor=current_user, now=utcnow(), reason=form.reason.data or ""
+        ),
+        "{name} is now an alumni Guardian.",
+    )
+
+
+@bp.route("/cohorts")
+def cohorts():
+    return render_template(
+        "program/cohorts.html", cohorts=queries.cohorts_with_counts()
+    )
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+def new_cohort():
+    modules = required_modules()
+    form = cohort_form(modules)
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                current_user,
+                name=form.name.data,
+                start_date=form.start_date.data,
+                capacity=form.capacity.data,
+                now=utcnow(),
+                due_dates={m.id: field.data for m, field in form.due_fields},
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Cohort {cohort.name} is open.", "success")
+            return redirect(url_for("program.cohort", cohort_id=cohort.id))
+    return render_template("program/cohort_form.html", form=form)
+
+
+def _show_error(form, error):
+    if error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        flash(error.message, "danger")
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+def cohort(cohort_id):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    members = queries.cohort_members(cohort.id)
+    profiles = [queries.profile(m) for m in members]
+    return render_template(
+        "program/cohort.html",
+        cohort=cohort,
+        members=members,
+        mix=diversity.mix(profiles),
+        spread=diversity.spread(profiles),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/suggest")
+def suggest(cohort_id):
+    """Propose a balanced set from the queue; nothing changes until approved."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    members = [queries.profile(m) for m in queries.cohort_members(cohort.id)]
+    queue = queries.queue_profiles()
+    picked = diversity.suggest_balanced(queue, members, cohort.seats_left)
+    in_order = queue[: len(picked)]
+    form = PlaceManyForm()
+    by_id = {p.enrollment_id: p for p in queue}
+    form.enrollment_ids.choices = [(p.enrollment_id, p) for p in queue]
+    form.enrollment_ids.data = [p.enrollment_id for p in picked]
+    return render_template(
+        "program/suggest.html",
+        cohort=cohort,
+        form=form,
+        picked=picked,
+        queue=queue,
+        by_id=by_id,
+        spread_balanced=diversity.spread(members + picked),
+        spread_in_order=diversity.spread(members + in_order),
+        mix=diversity.mix(members + picked),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/place", methods=["POST"])
+def place(cohort_id):
+    """Approve the chosen applicants into the cohort, all of them or none."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form = PlaceManyForm()
+    form.enrollment_ids.choices = [
+        (p.enrollment_id, "") for p in queries.queue_profiles()
+    ]
+    if not form.validate_on_submit() or not form.enrollment_ids.data:
+        flash("Choose at least one applicant who is still waiting.", "danger")
+        return redirect(url_for("program.suggest", cohort_id=cohort.id))
+    chosen = db.session.scalars(
+        select(Enrollment).where(Enrollment.id.in_(form.enrollment_ids.data))
+    ).all()
+    try:
+        services.place_many(current_user, cohort, chosen, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"Nobody was placed: {error.message}", "danger")
+        return redirect(url_for("program.suggest", cohort_id=cohort.id))
+    db.session.commit()
+    flash(f"{len(chosen)} applicant(s) approved into {cohort.name}.", "success")
+    return redirect(url_for("program.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/coverage")
+def coverage():
+    org_id = request.args.get("org_id", type=int)
+    only_uncovered = request.args.get("uncovered") == "1"
+    page = db.paginate(
+        queries.team_coverage_query(org_id, only_uncovered),
+        per_page=50,
+        error_out=False,
+    )
+    counts = queries.coverage_counts([team.id for team in page.items])
+    return render_template(
+        "program/coverage.html",
+        page=page,
+        counts=counts,
+        orgs=queries.org_ratios(),
+        flagged=queries.flagged_teams(),
+        org_id=org_id,
+        only_uncovered=only_uncovered,
+        target=current_app.config["PORTAL_GUARDIAN_RATIO_TARGET"],
+        orgs_choices=org_choices(),
+    )

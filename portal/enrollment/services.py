@@ -1,0 +1,387 @@
+"""Applying, nominating, deciding and moving Guardians through their lifecycle.
+
+Every status change goes through ``transition``: it checks the move against the
+lifecycle table, records it in the enrollment's history and the audit log, and
+tells the applicant.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Role, Team
+from portal.accounts.services import grant_role, revoke_role
+from portal.audit.services import record_audit
+from portal.auth.permissions import has_any_role
+from portal.enrollment import lifecycle
+from portal.enrollment.models import (
+    Cohort,
+    CohortDueDate,
+    Enrollment,
+    EnrollmentEvent,
+)
+from portal.enrollment.models import EnrollmentStatus as S
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.training.models import Certificate, Module, ModuleDueDate
+
+DECISION_MESSAGES = {
+    S.APPROVED: "Your Guardian application is approved: you are in cohort {cohort}.",
+    S.IN_TRAINING: "Your Guardian training has started. Open the curriculum to begin.",
+    S.DECLINED: "Your Guardian application was declined: {reason}",
+    S.ACTIVE: "You are now an active Guardian. Welcome aboard!",
+    S.ALUMNI: "You have stepped down as a Guardian. Thank you for your work.",
+}
+
+
+def can_decide(user):
+    """Program managers and admins decide on applications and run cohorts."""
+    return has_any_role(user, Role.PROGRAM_MANAGER, Role.ADMIN)
+
+
+def open_enrollment(user_id):
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.user_id == user_id, Enrollment.status.not_in(lifecycle.CLOSED)
+        )
+    )
+
+
+def _actor_role(actor, enrollment):
+    if actor is None:
+        return "system"
+    if can_decide(actor):
+        return "manager"
+    return "owner" if actor.id == enrollment.user_id else None
+
+
+def transition(enrollment, to_status, *, actor, now, reason="", as_role=None):
+    """Move ``enrollment`` to ``to_status`` if the lifecycle allows this actor to."""
+    role = as_role or _actor_role(actor, enrollment)
+    if actor is not None and actor.id == enrollment.user_id and as_role is None:
+        # The applicant acts as the owner even when they are also a manager,
+        # so nobody approves their own application.
+        role = "owner"
+    from_status = enrollment.status
+    if not lifecycle.allowed(from_status, to_status, role):
+        raise DomainError(
+            "status",
+            f"An application that is {from_status.label.lower()} cannot become "
+            f"{to_status.label.lower()}"
+            + ("" if role else " (not yours to change)")
+            + ".",
+        )
+    moved = db.session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.status == from_status)
+        .values(status=to_status, updated_at=now)
+    ).rowcount
+    if moved != 1:
+        raise DomainError("status", "Someone else changed this application just now.")
+    db.session.refresh(enrollment)
+    db.session.add(
+        EnrollmentEvent(
+            enrollment_id=enrollment.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor.id if actor else None,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    record_audit(
+        actor,
+        f"enrollment.{to_status.value}",
+        "enrollment",
+        enrollment.id,
+        user_id=enrollment.user_id,
+        from_status=from_status.value,
+        reason=reason,
+    )
+    _side_effects(enrollment, from_status, to_status, actor, now, reason)
+    return enrollment
+
+
+def _side_effects(enrollment, from_status, to_status, actor, now, reason):
+    user = enrollment.user
+    if to_status in (S.DECLINED, S.WITHDRAWN) and from_status in (
+        S.APPROVED,
+        S.IN_TRAINING,
+    ):
+        _free_seat(enrollment)
+    if to_status == S.ACTIVE and Role.GUARDIAN not in user.roles:
+        grant_role(actor, user, Role.GUARDIAN, now)
+    if to_status == S.ALUMNI and Role.GUARDIAN in user.roles:
+        revoke_role(actor, user, Role.GUARDIAN, now)
+    message = DECISION_MESSAGES.get(to_status)
+    if message:
+        cohort = enrollment.cohort.name if enrollment.cohort else ""
+        notify(
+            user,
+            "enrollment",
+            message.format(cohort=cohort, reason=reason)[:200],
+            now=now,
+            link="/guardians/application",
+        )
+
+
+def _new_enrollment(user, status, *, actor, now, **fields):
+    if (
+        fields.get("guarded_team_id")
+        and db.session.get(Team, fields["guarded_team_id"]) is None
+    ):
+        raise DomainError("guarded_team_id", "Choose a team from the list.")
+    enrollment = Enrollment(
+        user_id=user.id, status=status, created_at=now, updated_at=now, **fields
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrollment)
+    except IntegrityError as error:
+        who = (
+            "You already have"
+            if actor.id == user.id
+            else f"{user.display_name} already has"
+        )
+        raise DomainError(
+            "motivation", f"{who} an open Guardian application."
+        ) from error
+    db.session.add(
+        EnrollmentEvent(
+            enrollment_id=enrollment.id,
+            from_status=None,
+            to_status=status,
+            actor_id=actor.id,
+            created_at=now,
+        )
+    )
+    return enrollment
+
+
+def apply(user, *, guarded_team_id, motivation, manager_email, hours_per_week, now):
+    """An engineer applies to become a Guardian (one open application each)."""
+    return _new_enrollment(
+        user,
+        S.APPLIED,
+        actor=user,
+        now=now,
+        guarded_team_id=guarded_team_id,
+        motivation=motivation.strip(),
+        manager_email=manager_email.strip().lower(),
+        hours_per_week=hours_per_week,
+    )
+
+
+def nominate(actor, nominee, *, guarded_team_id, motivation, hours_per_week, now):
+    """A manager nominates someone; the nominee confirms before it is an application."""
+    if nominee.id == actor.id:
+        raise DomainError("email", "Apply yourself instead of nominating yourself.")
+    if not nominee.active:
+        raise DomainError("email", "That account is not active.")
+    enrollment = _new_enrollment(
+        nominee,
+        S.NOMINATED,
+        actor=actor,
+        now=now,
+        guarded_team_id=guarded_team_id,
+        motivation=motivation.strip(),
+        manager_email=actor.email,
+        hours_per_week=hours_per_week,
+        nominated_by_id=actor.id,
+    )
+    notify(
+        nominee,
+        "enrollment",
+        f"{actor.display_name} nominated you to become a Guardian. Confirm to apply.",
+        now=now,
+        link="/guardians/application",
+    )
+    return enrollment
+
+
+def _free_seat(enrollment):
+    if enrollment.cohort_id is not None:
+        db.session.execute(
+            update(Cohort)
+            .where(Cohort.id == enrollment.cohort_id, Cohort.seats_taken > 0)
+            .values(seats_taken=Cohort.seats_taken - 1)
+        )
+
+
+def _take_seat(cohort):
+    """Claim one seat; the guarded UPDATE makes capacity hold under concurrency."""
+    taken = db.session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.seats_taken < Cohort.capacity)
+        .values(seats_taken=Cohort.seats_taken + 1)
+    ).rowcount
+    if taken != 1:
+        raise DomainError("cohort", f"Cohort {cohort.name} is full.")
+
+
+def _assign_due_dates(enrollment, cohort):
+    for due in cohort.due_dates:
+        existing = db.session.scalar(
+            select(ModuleDueDate).where(
+                ModuleDueDate.user_id == enrollment.user_id,
+                ModuleDueDate.module_id == due.module_id,
+            )
+        )
+        if existing is None:
+            db.session.add(
+                ModuleDueDate(
+                    user_id=enrollment.user_id,
+                    module_id=due.module_id,
+                    due_on=due.due_on,
+                )
+            )
+        else:
+            existing.due_on = due.due_on
+
+
+def place_in_cohort(actor, enrollment, cohort, now):
+    """Approve an application into a cohort: takes a seat, sets training due dates."""
+    if not can_decide(actor):
+        raise DomainError("cohort", "Only program managers place people in cohorts.")
+    transition(enrollment, S.APPROVED, actor=actor, now=now)
+    _take_seat(cohort)
+    enrollment.cohort_id = cohort.id
+    db.session.flush()
+    db.session.refresh(enrollment, ["cohort"])
+    _assign_due_dates(enrollment, cohort)
+    if cohort.start_date <= now.date():
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now)
+    _catch_up_certification(enrollment, now)
+    return enrollment
+
+
+def place_many(actor, cohort, enrollments, now):
+    for enrollment in enrollments:
+        place_in_cohort(actor, enrollment, cohort, now)
+
+
+def decline(actor, enrollment, reason, now):
+    if not reason.strip():
+        raise DomainError("reason", "Give the applicant a reason.")
+    return transition(
+        enrollment, S.DECLINED, actor=actor, now=now, reason=reason.strip()
+    )
+
+
+def _catch_up_certification(enrollment, now):
+    """Someone who already holds a certificate moves straight on to active."""
+    certified = db.session.scalar(
+        select(Certificate.id).where(Certificate.user_id == enrollment.user_id)
+    )
+    if certified and enrollment.status in (S.APPROVED, S.IN_TRAINING):
+        transition(enrollment, S.CERTIFIED, actor=None, now=now)
+        transition(enrollment, S.ACTIVE, actor=None, now=now)
+
+
+def on_certified(user, now):
+    """Training certified the person: their enrollment becomes certified, then active."""
+    enrollment = open_enrollment(user.id)
+    if enrollment is not None:
+        _catch_up_certification(enrollment, now)
+
+
+def step_down(actor, enrollment, on_date, now, reason=""):
+    """An active Guardian steps down on ``on_date`` (today: at once)."""
+    if enrollment.status != S.ACTIVE:
+        raise DomainError("status", "Only an active Guardian can step down.")
+    if actor.id != enrollment.user_id and not can_decide(actor):
+        raise DomainError(
+            "status", "Only the Guardian or a program manager can do this."
+        )
+    if on_date < now.date():
+        raise DomainError("steps_down_on", "Choose today or a later date.")
+    enrollment.steps_down_on = on_date
+    record_audit(
+        actor,
+        "enrollment.step_down_planned",
+        "enrollment",
+        enrollment.id,
+        on=on_date.isoformat(),
+        reason=reason,
+    )
+    if on_date == now.date():
+        transition(enrollment, S.ALUMNI, actor=actor, now=now, reason=reason)
+
+
+def create_cohort(actor, *, name, start_date, capacity, due_dates, now):
+    """A program manager opens a cohort; ``due_dates`` maps module ids to dates."""
+    name = name.strip()
+    if db.session.scalar(select(Cohort.id).where(Cohort.name == name)):
+        raise DomainError("name", "Another cohort already has this name.")
+    cohort = Cohort(
+        name=name,
+        start_date=start_date,
+        capacity=capacity,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    set_due_dates(actor, cohort, due_dates)
+    record_audit(
+        actor,
+        "cohort.create",
+        "cohort",
+        cohort.id,
+        name=name,
+        capacity=capacity,
+        start_date=start_date.isoformat(),
+    )
+    return cohort
+
+
+def set_due_dates(actor, cohort, due_dates):
+    """Replace the cohort's due dates and apply them to everyone already placed."""
+    for module_id, due_on in due_dates.items():
+        if db.session.get(Module, module_id) is None:
+            raise DomainError("due_dates", "Unknown module.")
+        if due_on is not None and due_on < cohort.start_date:
+            raise DomainError(
+                "due_dates", "A due date cannot be before the cohort starts."
+            )
+    cohort.due_dates = [
+        CohortDueDate(module_id=module_id, due_on=due_on)
+        for module_id, due_on in due_dates.items()
+        if due_on is not None
+    ]
+    db.session.flush()
+    members = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.cohort_id == cohort.id,
+            Enrollment.status.in_([S.APPROVED, S.IN_TRAINING]),
+        )
+    )
+    for enrollment in members:
+        _assign_due_dates(enrollment, cohort)
+    record_audit(
+        actor,
+        "cohort.due_dates",
+        "cohort",
+        cohort.id,
+        due={str(k): v.isoformat() for k, v in due_dates.items() if v},
+    )
+
+
+def run_enrollment_calendar(now):
+    """Daily: cohorts that have started move their people into training, and
+    Guardians whose step-down date has come become alumni."""
+    started = db.session.scalars(
+        select(Enrollment)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Enrollment.status == S.APPROVED, Cohort.start_date <= now.date())
+    ).all()
+    for enrollment in started:
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now)
+    leaving = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.status == S.ACTIVE, Enrollment.steps_down_on <= now.date()
+        )
+    ).all()
+    for enrollment in leaving:
+        transition(enrollment, S.ALUMNI, actor=None, now=now, reason="step-down date")
+    return f"{len(started)} started training, {len(leaving)} stepped down"
