@@ -279,7 +279,7 @@ def _catch_up_certification(enrollment, now):
 
 
 def on_certified(user, now):
-    """Training certified the person: their enrollment becomes certified, then active."""
+    """Training certified the person: the enrollment becomes certified, then active."""
     enrollment = open_enrollment(user.id)
     if enrollment is not None:
         _catch_up_certification(enrollment, now)
