@@ -34,11 +34,12 @@ def _env_int(name, default):
     return default if value is None else int(value)
 
 
-def _optional_int(name, default):
+def _optional_minutes(name, default):
+    """Minutes as a number (fractions allowed), or "module" for no override."""
     value = _env(name)
     if value is None or value.strip() == "":
         return default
-    return None if value.strip().lower() == "module" else int(value)
+    return None if value.strip().lower() == "module" else float(value)
 
 
 def normalise_database_url(url):
@@ -111,7 +112,7 @@ def load_config():
         "PORTAL_LOAD_DEMO_DATA": _env_bool("LOAD_DEMO_DATA", not production),
         "PORTAL_GUARDIAN_RATIO_TARGET": _env_int("GUARDIAN_RATIO_TARGET", 25),
         # Overrides every module's cool-down (minutes); short on a laptop for demos.
-        "PORTAL_TRAINING_COOLDOWN_MINUTES": _optional_int(
+        "PORTAL_TRAINING_COOLDOWN_MINUTES": _optional_minutes(
             "TRAINING_COOLDOWN_MINUTES", None if production else 1
         ),
     }

@@ -2,19 +2,43 @@
 
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.accounts.models import Role
+from portal.auth.permissions import has_any_role
+from portal.database import utcnow
+from portal.enrollment.models import Enrollment, EnrollmentStatus
+from portal.enrollment.services import open_enrollment
 from portal.extensions import csrf, db, limiter
+from portal.training.queries import certificate_for, module_rows
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
 def index():
-    if current_user.is_authenticated:
-        return render_template("core/home.html")
-    return render_template("core/landing.html")
+    """Landing page for visitors; for people signed in, where they stand."""
+    if not current_user.is_authenticated:
+        return render_template("core/landing.html")
+    rows = module_rows(current_user.id, utcnow())
+    required = [r for r in rows if r.module.required]
+    waiting = None
+    if has_any_role(current_user, Role.PROGRAM_MANAGER, Role.ADMIN):
+        waiting = db.session.scalar(
+            select(func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.status == EnrollmentStatus.APPLIED)
+        )
+    return render_template(
+        "core/home.html",
+        required_total=len(required),
+        required_passed=sum(r.status == "passed" for r in required),
+        next_module=next((r for r in rows if r.status not in ("passed", "locked")), None),
+        certificate=certificate_for(current_user.id),
+        enrollment=open_enrollment(current_user.id),
+        applications_waiting=waiting,
+    )
 
 
 @bp.route("/healthz")
