@@ -17,6 +17,7 @@ from portal.auth.permissions import role_required
 from portal.database import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.web import commit_or_flash_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,15 +54,11 @@ def user(user_id):
 def _apply(user_id, action, success):
     """Run an account change for the user, then go back to their admin page."""
     user = db.get_or_404(User, user_id)
-    try:
-        action(user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success.format(name=user.display_name), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return commit_or_flash_error(
+        lambda: action(user),
+        success.format(name=user.display_name),
+        url_for("admin.user", user_id=user_id),
+    )
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])

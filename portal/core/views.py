@@ -34,11 +34,17 @@ def index():
         "core/home.html",
         required_total=len(required),
         required_passed=sum(r.status == "passed" for r in required),
-        next_module=next((r for r in rows if r.status not in ("passed", "locked")), None),
+        next_module=next(
+            (r for r in rows if r.status not in ("passed", "locked")), None
+        ),
         certificate=certificate_for(current_user.id),
         enrollment=open_enrollment(current_user.id),
         applications_waiting=waiting,
     )
+
+
+def _next_module(rows):
+    return next((r for r in rows if r.status not in ("passed", "locked")), None)
 
 
 @bp.route("/healthz")

@@ -32,6 +32,7 @@ from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.training.services import required_modules
+from portal.web import commit_or_flash_error
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
@@ -94,15 +95,11 @@ def application(enrollment_id):
 
 def _decide(enrollment_id, action, success):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
-    try:
-        action(enrollment)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success.format(name=enrollment.user.display_name), "success")
-    return redirect(url_for("program.application", enrollment_id=enrollment_id))
+    return commit_or_flash_error(
+        lambda: action(enrollment),
+        success.format(name=enrollment.user.display_name),
+        url_for("program.application", enrollment_id=enrollment_id),
+    )
 
 
 @bp.route("/applications/<int:enrollment_id>/approve", methods=["POST"])

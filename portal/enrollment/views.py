@@ -12,6 +12,7 @@ from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.web import commit_or_flash_error
 
 bp = Blueprint("enrollment", __name__, url_prefix="/guardians")
 
@@ -108,15 +109,9 @@ def _own_enrollment(enrollment_id):
 
 def _act(enrollment_id, action, success):
     enrollment = _own_enrollment(enrollment_id)
-    try:
-        action(enrollment)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("enrollment.application"))
+    return commit_or_flash_error(
+        lambda: action(enrollment), success, url_for("enrollment.application")
+    )
 
 
 @bp.route("/application/<int:enrollment_id>/confirm", methods=["POST"])

@@ -148,7 +148,7 @@ def test_demo_seed_creates_every_role_and_prints_the_logins(demo_app):
     assert all(u.team is not None for u in users.values())
     assert _count(Org) == 3 and _count(Team) == 9
     actions = db.session.scalars(select(AuditEvent.action)).all()
-    assert actions == ["demo.seed"]
+    assert actions.count("demo.seed") == 1
 
 
 def test_demo_seed_a_second_time_creates_nothing_more(demo_app):
