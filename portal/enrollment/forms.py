@@ -124,6 +124,7 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     org_id = SelectField("Org", coerce=int, validators=[Optional()])
+    team_id = SelectField("Team", coerce=int, validators=[Optional()])
     location = StringField("Location", validators=[Optional(), Length(max=100)])
     seniority = SelectField(
         "Seniority", choices=SENIORITY_CHOICES, validators=[Optional()]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.accounts.forms import SENIORITY_CHOICES
 from portal.accounts.models import Role
-from portal.accounts.queries import org_choices
+from portal.accounts.queries import org_choices, team_choices
 from portal.auth.permissions import role_required
 from portal.database import utcnow
 from portal.enrollment import diversity, queries, services
@@ -58,11 +58,13 @@ def _cohort_choices(open_only=True):
 def applications():
     form = QueueFilterForm(request.args)
     form.org_id.choices = [(0, "Any org")] + org_choices()
+    form.team_id.choices = {"": [(0, "Any team")], **team_choices(include_none=False)}
     form.seniority.choices = [("", "Any seniority")] + SENIORITY_CHOICES[1:]
     filters = {}
     if form.validate():
         filters = {
             "org_id": form.org_id.data or None,
+            "team_id": form.team_id.data or None,
             "location": form.location.data,
             "seniority": form.seniority.data or None,
             "min_hours": form.min_hours.data,
