@@ -90,10 +90,9 @@ def _run_in_app(app, job):
         run_job(job, utcnow())
 
 
-def build_scheduler(app, scheduler_class, run_now=False):
+def build_scheduler(app, scheduler_class):
     scheduler = scheduler_class(timezone="UTC")
     for job in JOBS:
-        options = {"next_run_time": utcnow()} if run_now else {}
         scheduler.add_job(
             _run_in_app,
             args=[app, job],
@@ -103,14 +102,16 @@ def build_scheduler(app, scheduler_class, run_now=False):
             coalesce=True,
             misfire_grace_time=300,
             **job.trigger,
-            **options,
         )
     return scheduler
 
 
 def start_background_scheduler(app):
-    """For a laptop: the jobs in a thread of the dev server, each run once at start."""
-    scheduler = build_scheduler(app, BackgroundScheduler, run_now=True)
+    """For a laptop: every job runs once now (the outbox last, so the email the
+    others queue shows at once), then on schedule in a background thread."""
+    for job in sorted(JOBS, key=lambda j: j.name == "deliver_outbox"):
+        _run_in_app(app, job)
+    scheduler = build_scheduler(app, BackgroundScheduler)
     scheduler.start()
     return scheduler
 
