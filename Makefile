@@ -29,10 +29,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/flask db upgrade
-	$(BIN)/flask content sync
-	$(BIN)/flask demo seed
-	$(BIN)/flask devserver --host $(HOST) --port $(PORT)
+	$(BIN)/flask devserver --prepare --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)

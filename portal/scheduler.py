@@ -174,9 +174,25 @@ def list_command():
 @click.command("devserver")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def devserver_command(host, port):
+@click.option(
+    "--prepare",
+    is_flag=True,
+    help="First migrate the database, sync the training content and load demo "
+    "data into an empty database (what `make run` does), in this one process.",
+)
+@click.pass_context
+def devserver_command(ctx, host, port, prepare):
     """Serve the portal on a laptop with the scheduled jobs in a background thread."""
     app = current_app._get_current_object()
+    if prepare:
+        from flask_migrate import upgrade
+
+        from portal.demo import seed_command
+        from portal.training.cli import sync_command
+
+        upgrade()
+        ctx.invoke(sync_command)
+        ctx.invoke(seed_command)
     _log_job_runs()
     scheduler = start_background_scheduler(app)
     click.echo(f"Guardians Portal on http://{host}:{port} (scheduler thread running)")
