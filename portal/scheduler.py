@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
 from portal.database import utcnow
+from portal.extensions import db
 from portal.enrollment.services import run_enrollment_calendar
 from portal.jobs.runner import run_job
 from portal.mail.jobs import deliver_outbox
@@ -193,6 +194,9 @@ def devserver_command(ctx, host, port, prepare):
         upgrade()
         ctx.invoke(sync_command)
         ctx.invoke(seed_command)
+        # End this context's transaction: on SQLite even a read holds the write
+        # lock (transactions begin IMMEDIATE), and the jobs below need it.
+        db.session.remove()
     _log_job_runs()
     scheduler = start_background_scheduler(app)
     click.echo(f"Guardians Portal on http://{host}:{port} (scheduler thread running)")
