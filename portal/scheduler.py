@@ -20,8 +20,8 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
 from portal.database import utcnow
-from portal.extensions import db
 from portal.enrollment.services import run_enrollment_calendar
+from portal.extensions import db
 from portal.jobs.runner import run_job
 from portal.mail.jobs import deliver_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest

@@ -243,11 +243,11 @@ def place_in_cohort(actor, enrollment, cohort, now):
     """Approve an application into a cohort: takes a seat, sets training due dates."""
     if not can_decide(actor):
         raise DomainError("cohort", "Only program managers place people in cohorts.")
-    transition(enrollment, S.APPROVED, actor=actor, now=now)
-    _take_seat(cohort)
+    # The cohort is set before the move so that the approval notice names it.
     enrollment.cohort_id = cohort.id
     db.session.flush()
-    db.session.refresh(enrollment, ["cohort"])
+    transition(enrollment, S.APPROVED, actor=actor, now=now)
+    _take_seat(cohort)
     _assign_due_dates(enrollment, cohort)
     if cohort.start_date <= now.date():
         transition(enrollment, S.IN_TRAINING, actor=None, now=now)
@@ -263,9 +263,9 @@ def place_many(actor, cohort, enrollments, now):
 def decline(actor, enrollment, reason, now):
     if not reason.strip():
         raise DomainError("reason", "Give the applicant a reason.")
-    return transition(
-        enrollment, S.DECLINED, actor=actor, now=now, reason=reason.strip()
-    )
+    transition(enrollment, S.DECLINED, actor=actor, now=now, reason=reason.strip())
+    enrollment.decision_reason = reason.strip()
+    return enrollment
 
 
 def _catch_up_certification(enrollment, now):
