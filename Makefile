@@ -8,12 +8,13 @@ export FLASK_APP := portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format clean-db help
+.PHONY: run test lint format clean-db help bench bench-sqlite bench-postgres
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - seed a large dataset, time the key pages on SQLite and PostgreSQL"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3 --version)."; exit 1; }
@@ -24,8 +25,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
+# Playwright drives Debian's /usr/bin/chromium (see .ci/run); it never downloads a browser.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -33,6 +35,25 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The benchmark (bench/README.md): a large seeded dataset, p50/p95 per page,
+# checked against bench/budgets.toml. PostgreSQL gets a throwaway database.
+BENCH_POSTGRES_SERVER ?= postgresql://postgres@127.0.0.1
+BENCH_POSTGRES_DATABASE ?= bench_tmp
+BENCH_PG = BENCH_POSTGRES_SERVER=$(BENCH_POSTGRES_SERVER) BENCH_POSTGRES_DATABASE=$(BENCH_POSTGRES_DATABASE)
+BENCH_PG_URL = BENCH_DATABASE_URL=$(BENCH_POSTGRES_SERVER)/$(BENCH_POSTGRES_DATABASE)
+
+bench: $(VENV)/.installed
+	@$(MAKE) --no-print-directory --keep-going bench-sqlite bench-postgres
+
+bench-sqlite: $(VENV)/.installed
+	$(BIN)/python -m bench.seed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-postgres: $(VENV)/.installed
+	$(BENCH_PG) $(BIN)/python -m bench.pgdb create
+	$(BENCH_PG_URL) $(BIN)/python -m bench.seed && $(BENCH_PG_URL) $(BIN)/python -m bench.run $(BENCH_ARGS); \
+	status=$$?; $(BENCH_PG) $(BIN)/python -m bench.pgdb drop; exit $$status
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests

@@ -129,7 +129,7 @@ def test_make_run_steps_migrate_seed_and_serve(cli_env, tmp_path):
         # The real configuration (CSRF on, real password hashing) signs a demo user in.
         final_url, home = _sign_in(base_url, DEMO_ACCOUNTS[0][0], DEMO_PASSWORD)
         assert final_url == f"{base_url}/"
-        assert f"Welcome back, {DEMO_ACCOUNTS[0][1]}" in home
+        assert f"Welcome, {DEMO_ACCOUNTS[0][1]}" in home
     finally:
         server.terminate()
         try:

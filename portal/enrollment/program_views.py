@@ -186,7 +186,7 @@ def _show_error(form, error):
 
 @bp.route("/cohorts/<int:cohort_id>")
 def cohort(cohort_id):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = db.first_or_404(queries.cohort_query(cohort_id))
     members = queries.cohort_members(cohort.id)
     profiles = [queries.profile(m) for m in members]
     return render_template(

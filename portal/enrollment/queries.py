@@ -5,9 +5,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Org, Team, User
 from portal.enrollment.diversity import Profile
-from portal.enrollment.models import Cohort, Enrollment
+from portal.enrollment.models import Cohort, CohortDueDate, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.extensions import db
+from portal.training.models import Module
 
 SEATED = (S.APPROVED, S.IN_TRAINING, S.CERTIFIED, S.ACTIVE, S.ALUMNI)
 QUEUE_LIMIT = 5000
@@ -67,6 +68,19 @@ def profile(enrollment, order=0):
         location=(user.location or "Not given").strip(),
         seniority=user.seniority.label if user.seniority else "Not given",
         applied_order=order,
+    )
+
+
+def cohort_query(cohort_id):
+    """One cohort with its due dates' module titles (one query, however many)."""
+    return (
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            selectinload(Cohort.due_dates)
+            .joinedload(CohortDueDate.module)
+            .joinedload(Module.current_version)
+        )
     )
 
 

@@ -344,8 +344,14 @@ def set_due_dates(actor, cohort, due_dates):
             raise DomainError(
                 "due_dates", "A due date cannot be before the cohort starts."
             )
+    # A module keeping a date keeps its row: a new row would be inserted before
+    # the old one is deleted, against the unique (cohort, module) key.
+    current = {due.module_id: due for due in cohort.due_dates}
+    for module_id, due_on in due_dates.items():
+        if module_id in current and due_on is not None:
+            current[module_id].due_on = due_on
     cohort.due_dates = [
-        CohortDueDate(module_id=module_id, due_on=due_on)
+        current.get(module_id) or CohortDueDate(module_id=module_id, due_on=due_on)
         for module_id, due_on in due_dates.items()
         if due_on is not None
     ]

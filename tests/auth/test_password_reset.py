@@ -202,4 +202,4 @@ def test_reset_ends_existing_sessions(app, db, engineer):
 
     assert set_password(app.test_client(), token).status_code == 302
 
-    assert "Welcome back" not in signed_in.get("/").text
+    assert "Welcome, " not in signed_in.get("/").text

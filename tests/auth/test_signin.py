@@ -27,7 +27,7 @@ def sign_in(client, email, password=PASSWORD, remember=False):
 
 
 def is_signed_in(client):
-    return "Welcome back" in client.get("/").text
+    return "Welcome, " in client.get("/").text
 
 
 def set_cookie_headers(response):

@@ -54,7 +54,7 @@ def test_signup_on_allowed_domain_creates_account_and_signs_in(client, db, make_
     assert user.team_id == team.id
     assert user.active and user.roles == set()
     home = client.get("/")
-    assert "Welcome back, Grace Hopper" in home.text
+    assert "Welcome, Grace Hopper" in home.text
 
 
 def test_signup_follows_configured_domains(app_factory, db):

@@ -5,4 +5,4 @@ def test_engineer_signs_in_and_sees_home(client, engineer):
     login_as(client, engineer)
     page = client.get("/")
     assert page.status_code == 200
-    assert "Welcome back, Eli Engineer" in page.text
+    assert "Welcome, Eli Engineer" in page.text

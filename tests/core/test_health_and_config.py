@@ -189,7 +189,7 @@ def test_every_demo_account_can_sign_in_with_the_demo_password(app_factory):
             "/auth/login", data={"email": email, "password": DEMO_PASSWORD}
         )
         assert response.status_code == 302, email
-        assert f"Welcome back, {name}" in client.get("/").text
+        assert f"Welcome, {name}" in client.get("/").text
 
 
 # Error pages

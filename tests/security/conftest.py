@@ -116,7 +116,7 @@ def is_signed_in(client):
     """True when the start page greets a signed-in person."""
     page = client.get("/")
     assert page.status_code == 200
-    return "Welcome back" in page.text
+    return "Welcome, " in page.text
 
 
 def shows_landing_page(client):

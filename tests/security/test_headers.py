@@ -65,7 +65,7 @@ def test_signed_in_page_headers(signed_in_client):
     response = signed_in_client.get("/")
 
     assert response.status_code == 200
-    assert "Welcome back" in response.text
+    assert "Welcome, " in response.text
     assert_security_headers(response)
     assert _no_store(response)
     assert "Strict-Transport-Security" not in response.headers

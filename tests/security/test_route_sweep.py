@@ -7,6 +7,7 @@ POST with empty data (CSRF is off in the test config).
 """
 
 import shutil
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from portal.accounts.models import Org, Role, Team, User
 from portal.audit.models import AuditEvent
 from portal.config import PROJECT_ROOT
 from portal.database import utcnow
+from portal.enrollment import services as enrollment_services
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
@@ -45,6 +47,7 @@ NOT_FOUND = 404
 TO_LOGIN = (302, "/auth/login")
 TO_HOME = (302, "/")
 TO_TARGET_ADMIN_PAGE = (302, "/admin/users/{user_id}")
+TO_APPLICATION = (302, "/program/applications/{enrollment_id}")
 
 
 def everyone(expected):
@@ -125,6 +128,30 @@ EXPECTED = {
     "training.certificate": everyone(OK),
     "training.stats": admin_only(),  # and program managers
     "training.module_stats": admin_only(),
+    # Anyone signed in may apply, nominate, and see their own application.
+    "enrollment.apply": signed_in_only(),
+    "enrollment.nominate": signed_in_only(),
+    "enrollment.application": signed_in_only(),
+    # The enrollment is the target's: nobody else can confirm or withdraw it.
+    "enrollment.confirm": signed_in_only(NOT_FOUND),
+    "enrollment.withdraw": signed_in_only(NOT_FOUND),
+    # An empty form names no last day: back to one's own application.
+    "enrollment.step_down": signed_in_only((302, "/guardians/application")),
+    # The program pages are for program managers (and admins).
+    "program.applications": admin_only(),
+    "program.application": admin_only(),
+    # Empty forms name no cohort and no reason; an applied enrollment cannot
+    # become alumni: each goes back to the application, unchanged.
+    "program.approve": admin_only(TO_APPLICATION),
+    "program.decline": admin_only(TO_APPLICATION),
+    "program.make_alumni": admin_only(TO_APPLICATION),
+    "program.cohorts": admin_only(),
+    "program.new_cohort": admin_only(),
+    "program.cohort": admin_only(),
+    "program.suggest": admin_only(),
+    # Nobody chosen: back to the suggestion.
+    "program.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
+    "program.coverage": admin_only(),
 }
 
 
@@ -168,8 +195,10 @@ def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
     )
     db.session.commit()
     preferences_token = preferences_url(target).rpartition("/")[2]
+    training = _training_objects(db, target, make_user(), tmp_path / "modules")
     return {
-        **_training_objects(db, target, make_user(), tmp_path / "modules"),
+        **training,
+        **_enrollment_objects(db, target, make_user(roles=["program_manager"])),
         "user_id": target.id,
         "org_id": org.id,
         "team_id": team.id,
@@ -210,6 +239,30 @@ def _training_objects(db, target, graduate, modules_dir):
         "attempt_id": attempt.id,
         "code": certificate.verification_code,
     }
+
+
+def _enrollment_objects(db, target, manager):
+    """The target's Guardian application, and a cohort with a training due date."""
+    now = utcnow()
+    enrollment = enrollment_services.apply(
+        target,
+        guarded_team_id=target.team_id,
+        motivation="I want to help my team ship secure software.",
+        manager_email="boss@example.com",
+        hours_per_week=4,
+        now=now,
+    )
+    start = now.date() + timedelta(days=14)
+    cohort = enrollment_services.create_cohort(
+        manager,
+        name="Spring",
+        start_date=start,
+        capacity=5,
+        due_dates={m.id: start + timedelta(days=30) for m in required_modules()},
+        now=now,
+    )
+    db.session.commit()
+    return {"enrollment_id": enrollment.id, "cohort_id": cohort.id}
 
 
 def _url_values(rule, params):

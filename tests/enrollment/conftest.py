@@ -1,0 +1,293 @@
+"""Enrollment fixtures: a program manager, cohorts, applicants, enrollments in
+any state, required training modules synced from files, and clients whose
+requests run as they would in production."""
+
+import contextvars
+import html
+import json
+import re
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+
+from portal.accounts.models import Seniority
+from portal.database import utcnow
+from portal.enrollment import services
+from portal.enrollment.models import Enrollment, EnrollmentEvent
+from portal.extensions import db as _db
+from portal.training.models import ModuleProgress
+from portal.training.services import certify_if_complete, required_modules
+from portal.training.sync import sync_content
+from tests.conftest import login_as
+
+# In the past, so that what views do at the real time happens after it.
+NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+MOTIVATION = "I want to help my team ship software that stays secure."
+
+
+class IsolatedRequestsClient(FlaskClient):
+    """Each request runs in an empty context: its own app context, ``g`` and
+    database session, as in production. The test's session is committed first
+    so that the request sees what the test set up (and SQLite's lock is free)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():  # not when following a redirect inside a request
+            _db.session.commit()
+        kwargs["buffered"] = True
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(app):
+    app.test_client_class = IsolatedRequestsClient
+    return app
+
+
+@pytest.fixture
+def signed_in(app):
+    """A new client (a browser of its own) signed in as ``user``."""
+
+    def make(user):
+        client = app.test_client()
+        login_as(client, user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def program_manager(make_user):
+    return make_user(
+        email="pm@example.com", name="Pat Manager", roles=["program_manager"]
+    )
+
+
+@pytest.fixture
+def make_applicant(make_user, make_team):
+    """An engineer in a team, with a location and a seniority."""
+
+    def make(team=None, location="Dublin", seniority=Seniority.MID, **fields):
+        return make_user(
+            team=team or make_team(), location=location, seniority=seniority, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(db, program_manager):
+    """A cohort opened through the service; by default it starts two weeks from
+    the real today, so after NOW too."""
+    counter = iter(range(1, 1000))
+
+    def make(name=None, capacity=5, start_date=None, due_dates=None):
+        cohort = services.create_cohort(
+            program_manager,
+            name=name or f"Cohort {next(counter)}",
+            start_date=start_date or today() + timedelta(days=14),
+            capacity=capacity,
+            due_dates=due_dates or {},
+            now=NOW,
+        )
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+@pytest.fixture
+def apply_for(db):
+    """``user`` applies through the service, guarding their own team by default."""
+
+    def apply(user, team=None, hours=4, now=NOW, motivation=MOTIVATION):
+        enrollment = services.apply(
+            user,
+            guarded_team_id=(team or user.team).id,
+            motivation=motivation,
+            manager_email="Boss@Example.com",
+            hours_per_week=hours,
+            now=now,
+        )
+        db.session.commit()
+        return enrollment
+
+    return apply
+
+
+@pytest.fixture
+def enrollment_in(db):
+    """An enrollment row put straight into ``status`` (setup for later steps)."""
+
+    def make(user, status, team=None, cohort=None, steps_down_on=None, hours=4):
+        enrollment = Enrollment(
+            user_id=user.id,
+            status=status,
+            guarded_team_id=(team or user.team).id,
+            motivation=MOTIVATION,
+            manager_email="boss@example.com",
+            hours_per_week=hours,
+            cohort_id=cohort.id if cohort else None,
+            steps_down_on=steps_down_on,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        _db.session.add(enrollment)
+        db.session.commit()
+        return enrollment
+
+    return make
+
+
+MODULE_META = """+++
+title = {title}
+summary = "A short module for enrollment tests."
+version = 1
+estimated_minutes = 20
+prerequisites = []
+required = true
+pass_mark = 80
+attempts_allowed = 3
+cooldown_minutes = 0
+tags = ["basics"]
+order = {order}
++++
+
+Some text to read.
+"""
+
+QUIZ = """[[questions]]
+id = "pick-one"
+type = "single"
+prompt = "Which door is the right one?"
+explanation = "The red one."
+choices = [
+  { id = "a", text = "The red door", correct = true },
+  { id = "b", text = "The blue door" },
+]
+"""
+
+
+@pytest.fixture
+def make_required_modules(db, tmp_path):
+    """Write ``count`` required modules as files and sync them for real."""
+    root = tmp_path / "modules"
+
+    def make(count=1):
+        start = len(list(root.iterdir())) if root.exists() else 0
+        for number in range(start + 1, start + count + 1):
+            folder = root / f"module-{number:02}"
+            folder.mkdir(parents=True)
+            title = json.dumps(f"Required module {number:02}")
+            (folder / "module.md").write_text(
+                MODULE_META.format(title=title, order=number), encoding="utf-8"
+            )
+            (folder / "quiz.toml").write_text(QUIZ, encoding="utf-8")
+        sync_content(root)
+        db.session.commit()
+        return required_modules()
+
+    return make
+
+
+def pass_required_training(user, now=NOW):
+    """Record every required module as passed, then ask training to certify."""
+    for module in required_modules():
+        _db.session.add(
+            ModuleProgress(
+                user_id=user.id,
+                module_id=module.id,
+                attempts=1,
+                best_score=100.0,
+                last_attempt_at=now,
+                passed_at=now,
+                passed_version_id=module.current_version_id,
+            )
+        )
+    _db.session.flush()
+    certificate = certify_if_complete(user, now)
+    _db.session.commit()
+    return certificate
+
+
+def fresh(model, object_id):
+    """The row as the database has it now, not as the session remembers it."""
+    _db.session.expire_all()
+    return _db.session.get(model, object_id)
+
+
+def row_counts():
+    """Rows in every table, to prove that something changed nothing."""
+    return {
+        table.name: _db.session.scalar(select(func.count()).select_from(table))
+        for table in _db.metadata.sorted_tables
+    }
+
+
+def history(enrollment_id):
+    """The (from, to) steps recorded for an enrollment, oldest first."""
+    return _db.session.execute(
+        select(EnrollmentEvent.from_status, EnrollmentEvent.to_status)
+        .where(EnrollmentEvent.enrollment_id == enrollment_id)
+        .order_by(EnrollmentEvent.id)
+    ).all()
+
+
+def field_error(page, field):
+    """The error text shown under a form field, or None."""
+    match = re.search(
+        rf'id="{field}-error" class="invalid-feedback">(.*?)</div>', page, re.S
+    )
+    return html.unescape(match.group(1)) if match else None
+
+
+def run_together(*calls, timeout=120):
+    """Run ``calls`` in threads released at once; return their results in order.
+
+    Each call opens its own app context, so its own session and connection, as
+    concurrent requests would. The caller commits its own session first.
+    """
+    start = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def worker(index, call):
+        start.wait()
+        try:
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(error))
+
+    threads = [
+        threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert errors == [], errors
+    return results
+
+
+@contextmanager
+def counting_statements(engine):
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def today():
+    return utcnow().date()
