@@ -4,7 +4,15 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TimestampMixin, UTCDateTime
@@ -81,19 +89,25 @@ class Team(TimestampMixin, db.Model):
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        # Member lists and counts filter on both. No index on ``active`` alone:
+        # nearly everyone is active, and on SQLite (no planner statistics) such an
+        # index lured joins into walking every active user (see bench/README.md).
+        Index("ix_users_team_id_active", "team_id", "active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     location: Mapped[str] = mapped_column(String(100), default="")
     seniority: Mapped[Seniority | None] = mapped_column(
         enum_column(Seniority, "seniority")
     )
     bio_markdown: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(default=True, index=True)
+    active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change and deactivation; part of the session and
     # remember-cookie identity, so every older session stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

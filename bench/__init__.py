@@ -1,0 +1,1 @@
+"""Performance benchmark: seed a large dataset, time the key pages (`make bench`)."""
