@@ -9,11 +9,12 @@ from portal.extensions import db
 NO_TEAM = 0
 
 
-def team_choices(include_none=True):
-    """Teams grouped by org, as WTForms select choices with optgroups."""
-    rows = db.session.execute(
-        select(Team.id, Team.name, Org.name).join(Org).order_by(Org.name, Team.name)
-    ).all()
+def team_choices(include_none=True, org_id=None):
+    """Teams grouped by org (only ``org_id``'s when given), as select optgroups."""
+    query = select(Team.id, Team.name, Org.name).join(Org).order_by(Org.name, Team.name)
+    if org_id:
+        query = query.where(Team.org_id == org_id)
+    rows = db.session.execute(query).all()
     choices = {"": [(NO_TEAM, "No team yet")]} if include_none else {}
     for team_id, team_name, org_name in rows:
         choices.setdefault(org_name, []).append((team_id, team_name))

@@ -36,6 +36,8 @@ from portal.web import commit_or_flash_error
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
+SHOW_ALSO = 100
+
 
 @bp.before_request
 @role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
@@ -58,7 +60,12 @@ def _cohort_choices(open_only=True):
 def applications():
     form = QueueFilterForm(request.args)
     form.org_id.choices = [(0, "Any org")] + org_choices()
-    form.team_id.choices = {"": [(0, "Any team")], **team_choices(include_none=False)}
+    # Teams are offered within the chosen org: thousands of options would make
+    # the page heavy to build and hard to use.
+    org_id = request.args.get("org_id", type=int)
+    form.team_id.choices = {"": [(0, "Any team" if org_id else "Choose an org first")]}
+    if org_id:
+        form.team_id.choices.update(team_choices(include_none=False, org_id=org_id))
     form.seniority.choices = [("", "Any seniority")] + SENIORITY_CHOICES[1:]
     filters = {}
     if form.validate():
@@ -206,9 +213,13 @@ def suggest(cohort_id):
     queue = queries.queue_profiles()
     picked = diversity.suggest_balanced(queue, members, cohort.seats_left)
     in_order = queue[: len(picked)]
+    # The suggestion and the next applicants in line: enough to swap people in
+    # without drawing a queue of thousands.
+    chosen = {p.enrollment_id for p in picked}
+    shown = picked + [p for p in queue if p.enrollment_id not in chosen][:SHOW_ALSO]
     form = PlaceManyForm()
-    by_id = {p.enrollment_id: p for p in queue}
-    form.enrollment_ids.choices = [(p.enrollment_id, p) for p in queue]
+    by_id = {p.enrollment_id: p for p in shown}
+    form.enrollment_ids.choices = [(p.enrollment_id, p.name) for p in shown]
     form.enrollment_ids.data = [p.enrollment_id for p in picked]
     return render_template(
         "program/suggest.html",
@@ -216,6 +227,7 @@ def suggest(cohort_id):
         form=form,
         picked=picked,
         queue=queue,
+        hidden=len(queue) - len(shown),
         by_id=by_id,
         spread_balanced=diversity.spread(members + picked),
         spread_in_order=diversity.spread(members + in_order),
