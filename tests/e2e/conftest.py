@@ -246,9 +246,7 @@ def sign_in(page, portal, email, password=seed.PASSWORD):
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(
-        page.get_by_role("heading", name=re.compile("^Welcome, "))
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Welcome, "))).to_be_visible()
 
 
 def sign_out(page, display_name):

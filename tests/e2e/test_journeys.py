@@ -428,9 +428,7 @@ def test_security_basics(page, portal, journey, attacker_site, new_context):
     ).to_be_visible()
     journey.visited(page, "forged-logout-post")
     page.goto(portal.url("/"))
-    expect(
-        page.get_by_role("heading", name=f"Welcome, {person.name}")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Welcome, {person.name}")).to_be_visible()
 
     # A script in the bio is neither run nor kept.
     page.goto(portal.url("/profile"))
