@@ -1,8 +1,9 @@
-"""Markdown rendering: trusted content from content/ and sanitized user text.
+"""Markdown rendering: training content from content/ and text people write.
 
-User Markdown is converted by Python-Markdown and then cleaned with nh3 (an
-allowlist HTML sanitizer); the result is stored once at write time and is the
-only HTML templates mark ``|safe``.
+Both are converted by Python-Markdown and then cleaned with nh3 (an allowlist
+HTML sanitizer); the result is stored once at write time and is the only HTML
+templates mark ``|safe``. Content files are reviewed in the repository, but a
+script slipped into one must not run in every learner's browser either.
 """
 
 import re
@@ -43,8 +44,17 @@ def render_user_markdown(text):
 CHECKLIST_ITEM = re.compile(r"<li>\[ \]\s*")
 
 
+# Content may also carry heading anchors and classes (toc, attr_list) and images.
+CONTENT_TAGS = ALLOWED_TAGS | {"img", "div", "span", "dl", "dt", "dd", "caption"}
+CONTENT_ATTRIBUTES = {
+    **ALLOWED_ATTRIBUTES,
+    "*": {"id", "class"},
+    "img": {"src", "alt", "title"},
+}
+
+
 def render_trusted_markdown(text):
-    """Markdown from the portal's own content/ folder, reviewed in the repository.
+    """Markdown from the portal's own content/ folder, as sanitized HTML.
 
     Checklist items written "- [ ] ..." become list items with a box glyph.
     """
@@ -52,4 +62,10 @@ def render_trusted_markdown(text):
         text or "",
         extensions=["fenced_code", "tables", "sane_lists", "toc", "attr_list"],
     )
-    return CHECKLIST_ITEM.sub('<li class="checklist-item">', html)
+    html = CHECKLIST_ITEM.sub('<li class="checklist-item">', html)
+    return nh3.clean(
+        html,
+        tags=CONTENT_TAGS,
+        attributes=CONTENT_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+    )

@@ -6,7 +6,6 @@ import contextvars
 import html
 import json
 import re
-import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -244,35 +243,6 @@ def field_error(page, field):
         rf'id="{field}-error" class="invalid-feedback">(.*?)</div>', page, re.S
     )
     return html.unescape(match.group(1)) if match else None
-
-
-def run_together(*calls, timeout=120):
-    """Run ``calls`` in threads released at once; return their results in order.
-
-    Each call opens its own app context, so its own session and connection, as
-    concurrent requests would. The caller commits its own session first.
-    """
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-    errors = []
-
-    def worker(index, call):
-        start.wait()
-        try:
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(repr(error))
-
-    threads = [
-        threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert errors == [], errors
-    return results
 
 
 @contextmanager

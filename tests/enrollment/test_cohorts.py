@@ -13,7 +13,8 @@ from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db as _db
 from portal.training.models import ModuleDueDate
-from tests.enrollment.conftest import NOW, field_error, fresh, run_together, today
+from tests.concurrency import run_together
+from tests.enrollment.conftest import NOW, field_error, fresh, today
 
 PLACERS = 8
 CAPACITY = 3

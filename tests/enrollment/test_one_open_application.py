@@ -10,7 +10,8 @@ from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db as _db
-from tests.enrollment.conftest import MOTIVATION, NOW, run_together
+from tests.concurrency import run_together
+from tests.enrollment.conftest import MOTIVATION, NOW
 
 
 def _enrollments_of(db, user_id):

@@ -11,7 +11,7 @@ from portal.extensions import db as _db
 from portal.jobs.models import JobRun, RunStatus
 from portal.jobs.runner import STALE_AFTER, run_job
 from portal.scheduler import ScheduledJob, per_minute
-from tests.jobs.support import run_together
+from tests.concurrency import run_together
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

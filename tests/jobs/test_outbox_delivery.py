@@ -11,7 +11,8 @@ from portal.mail.services import (
     deliver_pending,
     retry_delay,
 )
-from tests.jobs.support import run_together, smtp_settings
+from tests.concurrency import run_together
+from tests.jobs.support import smtp_settings
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -11,7 +11,8 @@ from portal.jobs.runner import run_job
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.notifications.services import notify
 from portal.scheduler import JOBS_BY_NAME, ScheduledJob, per_minute
-from tests.jobs.support import run_together, smtp_settings
+from tests.concurrency import run_together
+from tests.jobs.support import smtp_settings
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

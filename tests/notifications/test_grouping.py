@@ -8,7 +8,7 @@ from portal.accounts.models import User
 from portal.extensions import db as _db
 from portal.notifications.models import Notification
 from portal.notifications.services import mark_read, notify
-from tests.jobs.support import run_together
+from tests.concurrency import run_together
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GROUP = "forum:thread:7:replies"

@@ -3,7 +3,6 @@
 
 import json
 import shutil
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -211,35 +210,6 @@ def program_manager(make_user):
     return make_user(
         email="pm@example.com", name="Pat Manager", roles=["program_manager"]
     )
-
-
-def run_together(*calls, timeout=120):
-    """Run ``calls`` in threads released at once; return their results in order.
-
-    Each call opens its own app context, so its own database session and
-    connection, as concurrent requests would.
-    """
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-    errors = []
-
-    def worker(index, call):
-        start.wait()
-        try:
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(repr(error))
-
-    threads = [
-        threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert errors == [], errors
-    return results
 
 
 def quiz_form_data(attempt, responses):

@@ -20,12 +20,12 @@ from portal.training.models import (
     QuizAnswer,
     QuizAttempt,
 )
+from tests.concurrency import run_together
 from tests.conftest import login_as
 from tests.training.conftest import (
     NOW,
     correct_answers,
     quiz_form_data,
-    run_together,
     take_quiz,
     wrong_answers,
 )
