@@ -87,13 +87,16 @@ def _quiz_takers(count):
 
 
 def _right_answers(attempt):
-    """The quiz form filled in correctly: q0, q1, ... in the attempt's order."""
+    """The quiz form filled in correctly, under the attempt's own tokens."""
     version = attempt.module_version
     data = {}
-    for index, item in enumerate(attempt.layout):
-        response = correct_response(version.question(item["q"]))
-        question = version.question(item["q"])
-        data[f"q{index}"] = response if question["type"] == "multiple" else response[0]
+    for entry in attempt.layout:
+        question = version.question(entry["q"])
+        response = correct_response(question)
+        if entry["c"]:
+            token_of = {choice_id: token for token, choice_id in entry["c"]}
+            response = [token_of[r] for r in response]
+        data[entry["f"]] = response if question["type"] == "multiple" else response[0]
     return data
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.training.certificates import add_months
 from portal.training.grading import correct_response, grade, score_percent
 from portal.training.models import (
     AttemptStatus,
@@ -14,6 +15,7 @@ from portal.training.models import (
     QuizAnswer,
     QuizAttempt,
 )
+from portal.training.quiz import attempt_layout, draw_questions
 
 
 def load_modules():
@@ -31,6 +33,8 @@ def load_modules():
             "required": m.required,
             "pass_mark": m.current_version.pass_mark,
             "attempts_allowed": m.current_version.attempts_allowed,
+            "per_attempt": m.current_version.questions_per_attempt,
+            "competency": m.current_version.competency,
         }
         for m in modules
     ]
@@ -56,17 +60,6 @@ def _response(rng, question, p_right):
     return [str(float(right[0]) * 2 + 1)]
 
 
-def _layout(rng, questions):
-    order = list(questions)
-    rng.shuffle(order)
-    layout = []
-    for question in order:
-        choices = [c["id"] for c in question.get("choices", [])]
-        rng.shuffle(choices)
-        layout.append({"q": question["id"], "c": choices})
-    return layout
-
-
 class TrainingWriter:
     """Accumulates attempts, answers and progress rows for one bulk insert each."""
 
@@ -85,24 +78,28 @@ class TrainingWriter:
 
     def _attempt(self, user_id, module, number, ability, started, finish):
         started = min(started, self.now - timedelta(hours=self.rng.randint(1, 72)))
+        asked = draw_questions(module["questions"], module["per_attempt"], {}, self.rng)
         attempt = {
             "id": len(self.attempts) + 1,
             "user_id": user_id,
             "module_version_id": module["version_id"],
+            "round": 1,
             "number": number,
             "attempts_allowed": module["attempts_allowed"],
             "status": AttemptStatus.IN_PROGRESS,
-            "layout": _layout(self.rng, module["questions"]),
+            "layout": attempt_layout(asked, self.rng),
             "started_at": started,
             "submitted_at": None,
             "score": None,
             "passed": None,
+            "points_earned": None,
+            "points_possible": None,
         }
         self.attempts.append(attempt)
         if not finish:
             return attempt
         credits = {}
-        for question in module["questions"]:
+        for question in asked:
             p_right = ability + self.easiness[(module["id"], question["id"])]
             response = _response(self.rng, question, min(0.99, max(0.05, p_right)))
             credits[question["id"]] = grade(question, response)
@@ -113,10 +110,14 @@ class TrainingWriter:
                     "question_id": question["id"],
                     "response": response,
                     "credit": credits[question["id"]],
+                    "points": question.get("points", 1),
                 }
             )
-        score = score_percent(module["questions"], credits)
+        score = score_percent(asked, credits)
+        possible = float(sum(q.get("points", 1) for q in asked))
         attempt.update(
+            points_possible=possible,
+            points_earned=possible * score / 100.0,
             status=AttemptStatus.SUBMITTED,
             submitted_at=started + timedelta(minutes=self.rng.randint(6, 40)),
             score=score,
@@ -139,6 +140,7 @@ class TrainingWriter:
             "user_id": user_id,
             "module_id": module["id"],
             "attempts": len(own),
+            "round": 1,
             "best_score": max(
                 (a["score"] for a in own if a["score"] is not None), default=None
             ),
@@ -164,17 +166,21 @@ class TrainingWriter:
 
     def _certify(self, user_id, passed):
         rows = [(m, passed[m["slug"]]) for m in self.required]
+        issued = max(row["passed_at"] for _, row in rows)
         self.certificates.append(
             {
                 "user_id": user_id,
+                "sequence": 1,
                 "verification_code": f"b{user_id:08d}{self.rng.getrandbits(40):010x}",
-                "issued_at": max(row["passed_at"] for _, row in rows),
+                "issued_at": issued,
+                "expires_at": add_months(issued, 12),
                 "modules": [
                     {
                         "slug": m["slug"],
                         "title": m["title"],
                         "version": m["version"],
                         "passed_at": row["passed_at"].isoformat(),
+                        "competency": m["competency"],
                     }
                     for m, row in rows
                 ],

@@ -116,6 +116,7 @@ def _register_request_hooks(app):
     from portal.enrollment.queries import team_guardians
     from portal.notifications.views import unread_notification_count
     from portal.security import set_security_headers
+    from portal.training.standing import minute_label
 
     production = app.config["PORTAL_ENV"] == "production"
     app.after_request(lambda response: set_security_headers(response, production))
@@ -128,3 +129,4 @@ def _register_request_hooks(app):
         unread_notification_count=unread_notification_count,
         team_guardians=team_guardians,
     )
+    app.jinja_env.filters["minute"] = minute_label

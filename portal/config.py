@@ -115,6 +115,10 @@ def load_config():
         "PORTAL_TRAINING_COOLDOWN_MINUTES": _optional_minutes(
             "TRAINING_COOLDOWN_MINUTES", None if production else 1
         ),
+        # A Guardian certificate's lifetime; renewal opens (and the holder is
+        # reminded) this many days before it ends.
+        "PORTAL_CERTIFICATE_VALID_MONTHS": _env_int("CERTIFICATE_VALID_MONTHS", 12),
+        "PORTAL_CERTIFICATE_RENEWAL_DAYS": _env_int("CERTIFICATE_RENEWAL_DAYS", 30),
     }
 
 
@@ -140,4 +144,17 @@ def finalise_config(config):
         config["SECRET_KEY"] = _dev_secret_key()
     if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:
         raise ConfigError("PORTAL_ALLOWED_EMAIL_DOMAINS must name at least one domain.")
+    _check_certificate_lifetime(config)
     return config
+
+
+def _check_certificate_lifetime(config):
+    months = config["PORTAL_CERTIFICATE_VALID_MONTHS"]
+    days = config["PORTAL_CERTIFICATE_RENEWAL_DAYS"]
+    if not 1 <= months <= 120:
+        raise ConfigError("PORTAL_CERTIFICATE_VALID_MONTHS must be from 1 to 120.")
+    if not 0 <= days < 28 * months:
+        raise ConfigError(
+            "PORTAL_CERTIFICATE_RENEWAL_DAYS must be 0 or more and shorter than "
+            "the certificate's lifetime."
+        )

@@ -33,6 +33,11 @@ def can_view_audit_log(user):
     return is_admin(user)
 
 
+def can_run_program(user):
+    """Program managers (and admins) run cohorts, training and certificates."""
+    return has_any_role(user, Role.PROGRAM_MANAGER, Role.ADMIN)
+
+
 def can_view_directory(user):
     """Org, team and people pages are for signed-in colleagues only."""
     return _signed_in(user)

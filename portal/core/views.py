@@ -1,6 +1,6 @@
 """The start page and the health check."""
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +11,8 @@ from portal.database import utcnow
 from portal.enrollment.models import Enrollment, EnrollmentStatus
 from portal.enrollment.services import open_enrollment
 from portal.extensions import csrf, db, limiter
-from portal.training.queries import certificate_for, module_rows
+from portal.training.queries import module_rows, valid_certificate
+from portal.training.standing import TrainingPolicy
 
 bp = Blueprint("core", __name__)
 
@@ -21,7 +22,10 @@ def index():
     """Landing page for visitors; for people signed in, where they stand."""
     if not current_user.is_authenticated:
         return render_template("core/landing.html")
-    rows = module_rows(current_user.id, utcnow())
+    now = utcnow()
+    rows = module_rows(
+        current_user.id, now, TrainingPolicy.from_config(current_app.config)
+    )
     required = [r for r in rows if r.module.required]
     waiting = None
     if has_any_role(current_user, Role.PROGRAM_MANAGER, Role.ADMIN):
@@ -34,10 +38,8 @@ def index():
         "core/home.html",
         required_total=len(required),
         required_passed=sum(r.status == "passed" for r in required),
-        next_module=next(
-            (r for r in rows if r.status not in ("passed", "locked")), None
-        ),
-        certificate=certificate_for(current_user.id),
+        next_module=_next_module(rows),
+        certificate=valid_certificate(current_user.id, now),
         enrollment=open_enrollment(current_user.id),
         applications_waiting=waiting,
     )

@@ -31,7 +31,7 @@ from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.training.services import required_modules
+from portal.training.queries import required_modules
 from portal.web import commit_or_flash_error
 
 bp = Blueprint("program", __name__, url_prefix="/program")

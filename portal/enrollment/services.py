@@ -23,7 +23,8 @@ from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.training.models import Certificate, Module, ModuleDueDate
+from portal.training.models import Module, ModuleDueDate
+from portal.training.queries import valid_certificate
 
 DECISION_MESSAGES = {
     S.APPROVED: "Your Guardian application is approved: you are in cohort {cohort}.",
@@ -270,10 +271,8 @@ def decline(actor, enrollment, reason, now):
 
 def _catch_up_certification(enrollment, now):
     """Someone who already holds a certificate moves straight on to active."""
-    certified = db.session.scalar(
-        select(Certificate.id).where(Certificate.user_id == enrollment.user_id)
-    )
-    if certified and enrollment.status in (S.APPROVED, S.IN_TRAINING):
+    certified = valid_certificate(enrollment.user_id, now)
+    if certified is not None and enrollment.status in (S.APPROVED, S.IN_TRAINING):
         transition(enrollment, S.CERTIFIED, actor=None, now=now)
         transition(enrollment, S.ACTIVE, actor=None, now=now)
 

@@ -9,8 +9,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from portal.training.content_checks import check_curriculum, check_module
+from portal.training.quiz import REVIEW_LEVELS
+
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTION_TYPES = {"single", "multiple", "true_false", "numeric"}
+QUESTION_FIELDS = {
+    "id", "type", "prompt", "explanation", "choices", "answer", "tolerance",
+    "points", "objective", "recall",
+}  # fmt: skip
 FRONT_MATTER = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n?(.*)\Z", re.DOTALL)
 TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 QUESTION_HEADER = re.compile(r"^\[\[questions\]\]", re.MULTILINE)
@@ -19,8 +26,14 @@ MODULE_FIELDS = {
     "title": str, "summary": str, "version": int, "estimated_minutes": int,
     "prerequisites": list, "required": bool, "pass_mark": int,
     "attempts_allowed": int, "cooldown_minutes": int, "tags": list, "order": int,
+    "questions_per_attempt": int, "review_after_failure": str,
+    "review_after_pass": str, "competency": str, "objectives": dict,
 }  # fmt: skip
-OPTIONAL_DEFAULTS = {"prerequisites": [], "tags": [], "order": 100}
+OPTIONAL_DEFAULTS = {
+    "prerequisites": [], "tags": [], "order": 100, "questions_per_attempt": None,
+    "review_after_failure": "explanations", "review_after_pass": "answers",
+    "competency": "", "objectives": {},
+}  # fmt: skip
 
 
 @dataclass
@@ -81,7 +94,8 @@ def _check_meta(meta, text, file, problems):
     for name, kind in MODULE_FIELDS.items():
         if name not in meta:
             if name in OPTIONAL_DEFAULTS:
-                meta[name] = list(OPTIONAL_DEFAULTS[name]) if kind is list else 100
+                default = OPTIONAL_DEFAULTS[name]
+                meta[name] = type(default)(default) if default is not None else None
                 continue
             problems.append(ContentProblem(file, 2, name, "is missing"))
             continue
@@ -96,6 +110,15 @@ def _check_meta(meta, text, file, problems):
             )
         elif kind is list and not all(isinstance(item, str) for item in value):
             problems.append(ContentProblem(file, line, name, "must be a list of text"))
+        elif kind is dict and not all(
+            SLUG.match(key) and isinstance(text, str) and text.strip()
+            for key, text in value.items()
+        ):
+            problems.append(
+                ContentProblem(
+                    file, line, name, "must map ids like 'stride' to a sentence"
+                )
+            )
     for name in set(meta) - set(MODULE_FIELDS):
         line = _field_line(text, name)
         problems.append(ContentProblem(file, line, name, "is not a known field"))
@@ -114,6 +137,25 @@ def _check_meta(meta, text, file, problems):
             line = _field_line(text, name)
             bound = f"from {low} to {high}" if high is not None else f"at least {low}"
             problems.append(ContentProblem(file, line, name, f"must be {bound}"))
+    for name in ("review_after_failure", "review_after_pass"):
+        if isinstance(meta.get(name), str) and meta[name] not in REVIEW_LEVELS:
+            problems.append(
+                ContentProblem(
+                    file,
+                    _field_line(text, name),
+                    name,
+                    f"must be one of {', '.join(REVIEW_LEVELS)}",
+                )
+            )
+    if meta.get("required") is True and not str(meta.get("competency", "")).strip():
+        problems.append(
+            ContentProblem(
+                file,
+                _field_line(text, "required"),
+                "competency",
+                "a required module states what passing it shows a Guardian can do",
+            )
+        )
 
 
 def _check_choices(question, where, label, problems):
@@ -190,6 +232,14 @@ def _check_question(question, index, text, file, seen, problems):
         problems.append(
             ContentProblem(*where, f"{label}.points", "must be a positive number")
         )
+    if not isinstance(question.get("recall", False), bool):
+        problems.append(
+            ContentProblem(*where, f"{label}.recall", "must be true or false")
+        )
+    for name in sorted(set(question) - QUESTION_FIELDS):
+        problems.append(
+            ContentProblem(*where, f"{label}.{name}", "is not a known field")
+        )
 
 
 def _normalise_question(question):
@@ -199,6 +249,8 @@ def _normalise_question(question):
         "prompt": question["prompt"].strip(),
         "explanation": question["explanation"].strip(),
         "points": question.get("points", 1),
+        "objective": question.get("objective"),
+        "recall": question.get("recall", False),
     }
     if question["type"] in {"single", "multiple"}:
         normal["choices"] = [
@@ -269,7 +321,7 @@ def read_module(folder, root, problems):
     if len(problems) > before:
         return None
     digest = hashlib.sha256(text.encode() + b"\0" + quiz_text.encode()).hexdigest()
-    return ModuleSource(
+    source = ModuleSource(
         slug=slug,
         meta=meta,
         body=match.group(2),
@@ -277,10 +329,16 @@ def read_module(folder, root, problems):
         questions=[_normalise_question(q) for q in questions],
         files={"module": rel(module_file), "quiz": rel(quiz_file)},
         lines={
-            name: _field_line(match.group(1), name)
-            for name in ("version", "prerequisites")
+            **{
+                name: _field_line(match.group(1), name)
+                for name in ("version", "prerequisites", "questions_per_attempt")
+            },
+            "objectives": _line_of(match.group(1), r"^\[objectives\]", offset=1),
+            "questions": [_question_line(quiz_text, i) for i in range(len(questions))],
         },
     )
+    problems.extend(ContentProblem(*found) for found in check_module(source))
+    return source if len(problems) == before else None
 
 
 def _check_prerequisites(sources, problems):
@@ -324,4 +382,5 @@ def read_content(root):
         if source is not None:
             sources.append(source)
     _check_prerequisites(sources, problems)
+    problems.extend(ContentProblem(*found) for found in check_curriculum(sources))
     return sources, problems

@@ -1,11 +1,24 @@
 """The quiz form, built from an attempt's questions in that attempt's order."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.training.grading import parse_number
+from portal.training.quiz import choice_labels, responses_from_tokens
 
 
 class CheckboxesField(SelectMultipleField):
@@ -18,63 +31,58 @@ def _numeric(form, field):
         raise ValidationError("Enter a number, for example 42 or 0.5.")
 
 
-def quiz_form(attempt):
-    """A form with one field per question, named q0, q1, ... in the attempt's order.
+def _question_field(question, label, choices):
+    if question["type"] == "single":
+        return RadioField(
+            label, choices=choices, validators=[InputRequired("Choose an answer.")]
+        )
+    if question["type"] == "multiple":
+        return CheckboxesField(
+            label,
+            choices=choices,
+            description="Select all that apply.",
+            validators=[InputRequired("Select at least one answer.")],
+        )
+    if question["type"] == "true_false":
+        return RadioField(
+            label, choices=choices, validators=[InputRequired("Choose true or false.")]
+        )
+    return StringField(
+        label,
+        validators=[InputRequired("Enter a number."), Length(max=40), _numeric],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
 
-    Only prompts and choice texts go into it: never which choice is correct.
+
+def quiz_form(attempt):
+    """A form with one field per question asked, in the attempt's order.
+
+    Field names and choice values are the attempt's random tokens; only prompts
+    and choice texts go into it, never content ids or which choice is correct.
+    A value this attempt did not issue for that question fails validation.
     """
 
     class QuizForm(FlaskForm):
         pass
 
-    version = attempt.module_version
+    by_id = {q["id"]: q for q in attempt.module_version.questions}
     fields = []
-    for index, item in enumerate(attempt.layout):
-        question = version.question(item["q"])
-        name = f"q{index}"
+    for index, entry in enumerate(attempt.layout):
+        question = by_id[entry["q"]]
+        labels = choice_labels(question)
+        choices = [(token, labels[choice_id]) for token, choice_id in entry["c"]]
         label = f"{index + 1}. {question['prompt']}"
-        if question["type"] in {"single", "multiple"}:
-            texts = {c["id"]: c["text"] for c in question["choices"]}
-            choices = [(cid, texts[cid]) for cid in item["c"]]
-            if question["type"] == "single":
-                field = RadioField(
-                    label,
-                    choices=choices,
-                    validators=[InputRequired("Choose an answer.")],
-                )
-            else:
-                field = CheckboxesField(
-                    label,
-                    choices=choices,
-                    description="Select all that apply.",
-                    validators=[InputRequired("Select at least one answer.")],
-                )
-        elif question["type"] == "true_false":
-            field = RadioField(
-                label,
-                choices=[("true", "True"), ("false", "False")],
-                validators=[InputRequired("Choose true or false.")],
-            )
-        else:
-            field = StringField(
-                label,
-                validators=[InputRequired("Enter a number."), Length(max=40), _numeric],
-                render_kw={"inputmode": "decimal", "autocomplete": "off"},
-            )
-        setattr(QuizForm, name, field)
-        fields.append((name, question["id"]))
+        setattr(QuizForm, entry["f"], _question_field(question, label, choices))
+        fields.append(entry["f"])
     form = QuizForm()
     form.question_fields = fields
     return form
 
 
-def responses_from(form):
-    """``{question id: [answer strings]}`` from a validated quiz form."""
-    responses = {}
-    for name, question_id in form.question_fields:
-        data = getattr(form, name).data
-        responses[question_id] = data if isinstance(data, list) else [data]
-    return responses
+def responses_from(form, attempt):
+    """``{question id: [content answers]}`` from a validated quiz form."""
+    submitted = {name: getattr(form, name).data for name in form.question_fields}
+    return responses_from_tokens(attempt.layout, submitted)
 
 
 class ModuleFilterForm(FlaskForm):
@@ -90,4 +98,19 @@ class ModuleFilterForm(FlaskForm):
             ("elective", "Electives"),
         ],
         validators=[Optional()],
+    )
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class RevokeCertificateForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for revoking",
+        filters=[_strip],
+        validators=[DataRequired("Give the reason."), Length(max=1000)],
+        description="The holder is told this reason; the public page only says "
+        "that the certificate was revoked, and when.",
+        render_kw={"rows": 3},
     )

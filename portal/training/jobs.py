@@ -1,25 +1,36 @@
-"""Training due-date reminders: a few days before, and once overdue."""
+"""Training reminders: due dates a few days before and once overdue, and
+certificates before they expire."""
 
 from datetime import timedelta
 
-from sqlalchemy import and_, select
+from flask import current_app
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.jobs.services import claim_reminder
 from portal.notifications.services import notify
-from portal.training.models import Module, ModuleDueDate, ModuleProgress
+from portal.training.models import Certificate, Module, ModuleDueDate, ModuleProgress
 
 REMIND_DAYS_BEFORE = 3
 
 
 def send_training_reminders(now):
-    """Remind people of modules due within REMIND_DAYS_BEFORE days or overdue.
+    """Remind people of modules due soon or overdue, and of certificates to renew.
 
-    Each (person, module, due date, soon|overdue) reminder is sent once: the
-    sent-log key decides, whatever runs the job and however often.
+    Each reminder is sent once: the sent-log key decides, whatever runs the job
+    and however often.
     """
+    due = _send_due_date_reminders(now)
+    renewals = _send_renewal_reminders(
+        now, current_app.config["PORTAL_CERTIFICATE_RENEWAL_DAYS"]
+    )
+    return f"{due} training reminder(s) and {renewals} renewal reminder(s) sent"
+
+
+def _send_due_date_reminders(now):
+    """Modules due within REMIND_DAYS_BEFORE days, and once overdue."""
     today = now.date()
     rows = db.session.scalars(
         select(ModuleDueDate)
@@ -67,4 +78,45 @@ def send_training_reminders(now):
             link=f"/training/modules/{row.module.slug}",
         )
         sent += 1
-    return f"{sent} training reminder(s) sent"
+    return sent
+
+
+def _send_renewal_reminders(now, renewal_days):
+    """Each person's latest certificate, once, when renewal opens before expiry."""
+    latest = (
+        select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    certificates = db.session.scalars(
+        select(Certificate)
+        .join(
+            latest,
+            and_(
+                latest.c.user_id == Certificate.user_id,
+                latest.c.sequence == Certificate.sequence,
+            ),
+        )
+        .where(
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at > now,
+            Certificate.expires_at <= now + timedelta(days=renewal_days),
+        )
+        .options(joinedload(Certificate.user))
+    ).all()
+    sent = 0
+    for certificate in certificates:
+        key = f"certificate-renewal:{certificate.id}"
+        if not claim_reminder(key, certificate.user_id, now):
+            continue
+        notify(
+            certificate.user,
+            "training",
+            "Your Guardian certificate expires on "
+            f"{certificate.expires_at:%d %b %Y}: pass the required modules' "
+            "current versions again to renew it.",
+            now=now,
+            link="/training/progress",
+        )
+        sent += 1
+    return sent

@@ -1,50 +1,40 @@
-"""Taking quizzes, tracking progress and certifying Guardians.
+"""Taking quizzes and tracking progress.
 
 Attempt limits hold under concurrency because each attempt takes a numbered
-row, unique per person and module version, with the number checked against
-the limit in the database; a submission is graded once because it first flips
-its attempt from in progress to submitted with a guarded UPDATE.
+row, unique per person, module version and round, with the number checked
+against the limit in the database; a submission is graded once because it
+first flips its attempt from in progress to submitted with a guarded UPDATE.
+The rules themselves (what may start when) live in standing.py.
+
+Passing a module sends ``module_passed``; the last required pass issues a
+certificate (certificates.py), which sends ``certified``: enrollment then
+moves the person to certified and active (enrollment/receivers.py).
 """
 
 import random
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections import Counter
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.training import queries
+from portal.training.certificates import certify_if_complete
 from portal.training.grading import grade, score_percent
 from portal.training.models import (
     AttemptStatus,
-    Certificate,
     Module,
     ModuleProgress,
+    ModuleVersion,
     QuizAnswer,
     QuizAttempt,
 )
-from portal.training.signals import certified, module_passed
+from portal.training.quiz import asked_questions, attempt_layout, draw_questions
+from portal.training.signals import module_passed
+from portal.training.standing import TrainingPolicy, minute_label, module_standing
 
-
-@dataclass
-class Standing:
-    """Where a person stands in one module's current version."""
-
-    attempts: list
-    passed: bool
-    unmet_prerequisites: list
-    next_attempt_at: datetime | None
-    attempts_left: int
-    cooldown_minutes: int
-
-    @property
-    def in_progress(self):
-        return next(
-            (a for a in self.attempts if a.status == AttemptStatus.IN_PROGRESS), None
-        )
+DEFAULT_POLICY = TrainingPolicy()
 
 
 def active_module(slug):
@@ -57,58 +47,28 @@ def active_module(slug):
     )
 
 
-def passed_slugs(user_id):
-    return set(
-        db.session.scalars(
-            select(Module.slug)
-            .join(ModuleProgress, ModuleProgress.module_id == Module.id)
-            .where(
-                ModuleProgress.user_id == user_id, ModuleProgress.passed_at.isnot(None)
-            )
+def standing(user, module, now, policy=DEFAULT_POLICY):
+    """The person's standing in one module (see standing.module_standing)."""
+    progress = db.session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id
         )
     )
-
-
-def cooldown_for(version, override=None):
-    """The wait after a failed attempt; ``override`` (configuration) shortens demos."""
-    return version.cooldown_minutes if override is None else override
-
-
-def standing(user, module, now, cooldown_override=None):
-    version = module.current_version
-    cooldown = cooldown_for(version, cooldown_override)
     attempts = db.session.scalars(
-        select(QuizAttempt)
-        .where(
-            QuizAttempt.user_id == user.id, QuizAttempt.module_version_id == version.id
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_version_id == module.current_version_id,
         )
-        .order_by(QuizAttempt.number)
     ).all()
-    passed = passed_slugs(user.id)
-    next_at = None
-    last = attempts[-1] if attempts else None
-    if last is not None and last.status == AttemptStatus.SUBMITTED and not last.passed:
-        opens = last.submitted_at + timedelta(minutes=cooldown)
-        next_at = opens if opens > now else None
-    return Standing(
-        attempts=attempts,
-        passed=module.slug in passed,
-        unmet_prerequisites=[p for p in version.prerequisites if p not in passed],
-        next_attempt_at=next_at,
-        attempts_left=version.attempts_allowed - len(attempts),
-        cooldown_minutes=cooldown,
+    return module_standing(
+        module,
+        progress,
+        attempts,
+        queries.passed_slugs(user.id),
+        queries.renewal_opened(user.id, policy, now),
+        now,
+        policy,
     )
-
-
-def _layout(version, rng):
-    questions = list(version.questions)
-    rng.shuffle(questions)
-    layout = []
-    for question in questions:
-        choices = [c["id"] for c in question.get("choices", [])]
-        rng.shuffle(choices)
-        layout.append({"q": question["id"], "c": choices})
-    return layout
 
 
 def _bump_progress(user_id, module_id, **values):
@@ -128,33 +88,59 @@ def _bump_progress(user_id, module_id, **values):
     db.session.execute(update(ModuleProgress).where(where).values(**values))
 
 
-def start_attempt(user, module, now, rng=None, cooldown_override=None):
-    """Begin (or resume) a quiz attempt on the module's current version."""
-    version = module.current_version
-    state = standing(user, module, now, cooldown_override)
-    if state.in_progress is not None:
-        return state.in_progress
-    if state.passed:
+def _refuse_start(state):
+    if state.status == "passed":
         raise DomainError("attempt", "You have already passed this module.")
-    if state.unmet_prerequisites:
+    if state.status == "locked":
         raise DomainError(
             "attempt",
             "Pass these modules first: " + ", ".join(state.unmet_prerequisites) + ".",
         )
-    if state.attempts_left <= 0:
+    if state.status == "exhausted":
         raise DomainError("attempt", "You have used every attempt for this module.")
     if state.next_attempt_at is not None:
         raise DomainError(
             "attempt",
-            f"Your next attempt opens at {state.next_attempt_at:%Y-%m-%d %H:%M} UTC.",
+            f"Your next attempt opens at {minute_label(state.next_attempt_at)} UTC.",
         )
+
+
+def _times_asked(user_id, module_id):
+    """Question id -> how often the person was asked it, over every version."""
+    layouts = db.session.scalars(
+        select(QuizAttempt.layout)
+        .join(ModuleVersion, ModuleVersion.id == QuizAttempt.module_version_id)
+        .where(QuizAttempt.user_id == user_id, ModuleVersion.module_id == module_id)
+    )
+    return Counter(entry["q"] for layout in layouts for entry in layout)
+
+
+def start_attempt(user, module, now, rng=None, policy=DEFAULT_POLICY):
+    """Begin (or resume) the person's quiz attempt on the module's current version.
+
+    The person themself only; the questions are drawn from the pool here.
+    """
+    version = module.current_version
+    state = standing(user, module, now, policy)
+    if state.in_progress is not None:
+        return state.in_progress
+    if not state.can_start:
+        _refuse_start(state)
+    rng = rng or random.SystemRandom()
+    drawn = draw_questions(
+        version.questions,
+        version.questions_per_attempt,
+        _times_asked(user.id, module.id),
+        rng,
+    )
     attempt = QuizAttempt(
         user_id=user.id,
         module_version_id=version.id,
+        round=state.round,
         number=len(state.attempts) + 1,
-        attempts_allowed=version.attempts_allowed,
+        attempts_allowed=state.attempts_allowed,
         status=AttemptStatus.IN_PROGRESS,
-        layout=_layout(version, rng or random.SystemRandom()),
+        layout=attempt_layout(drawn, rng),
         started_at=now,
     )
     try:
@@ -165,15 +151,16 @@ def start_attempt(user, module, now, rng=None, cooldown_override=None):
             "attempt", "Another attempt was started at the same moment."
         ) from error
     _bump_progress(
-        user.id, module.id, attempts=ModuleProgress.attempts + 1, last_attempt_at=now
+        user.id,
+        module.id,
+        attempts=ModuleProgress.attempts + 1,
+        last_attempt_at=now,
+        round=state.round,
     )
     return attempt
 
 
-def submit_attempt(user, attempt, responses, now):
-    """Grade an attempt from ``{question id: [answer strings]}``; once only."""
-    if attempt.user_id != user.id:
-        raise DomainError("attempt", "This is not your attempt.")
+def _claim_for_grading(attempt, now):
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(
@@ -185,9 +172,20 @@ def submit_attempt(user, attempt, responses, now):
     if claimed != 1:
         raise DomainError("attempt", "This attempt has already been submitted.")
     db.session.refresh(attempt)
+
+
+def submit_attempt(user, attempt, responses, now, policy=DEFAULT_POLICY):
+    """Grade an attempt from ``{question id: [content answers]}``; once only.
+
+    The attempt's owner only. Only the questions the attempt asked count.
+    """
+    if attempt.user_id != user.id:
+        raise DomainError("attempt", "This is not your attempt.")
+    _claim_for_grading(attempt, now)
     version = attempt.module_version
+    asked = asked_questions(version, attempt.layout)
     credits = {}
-    for question in version.questions:
+    for question in asked:
         response = [str(r) for r in responses.get(question["id"], [])][:50]
         credits[question["id"]] = grade(question, response)
         db.session.add(
@@ -197,15 +195,20 @@ def submit_attempt(user, attempt, responses, now):
                 question_id=question["id"],
                 response=response,
                 credit=credits[question["id"]],
+                points=question.get("points", 1),
             )
         )
-    attempt.score = score_percent(version.questions, credits)
+    attempt.points_possible = float(sum(q.get("points", 1) for q in asked))
+    attempt.points_earned = float(
+        sum(q.get("points", 1) * credits[q["id"]] for q in asked)
+    )
+    attempt.score = score_percent(asked, credits)
     attempt.passed = attempt.score >= version.pass_mark
-    _record_result(user, attempt, now)
+    _record_result(user, attempt, now, policy)
     return attempt
 
 
-def _record_result(user, attempt, now):
+def _record_result(user, attempt, now, policy):
     version = attempt.module_version
     best = case(
         (ModuleProgress.best_score.is_(None), attempt.score),
@@ -214,67 +217,10 @@ def _record_result(user, attempt, now):
     )
     values = {"best_score": best}
     if attempt.passed:
-        values["passed_at"] = func.coalesce(ModuleProgress.passed_at, now)
-        values["passed_version_id"] = func.coalesce(
-            ModuleProgress.passed_version_id, version.id
-        )
+        values["passed_at"] = now
+        values["passed_version_id"] = version.id
     _bump_progress(user.id, version.module_id, **values)
     db.session.flush()
     if attempt.passed:
         module_passed.send(user, user=user, module=version.module, now=now)
-        certify_if_complete(user, now)
-
-
-def required_modules():
-    return db.session.scalars(
-        select(Module)
-        .where(Module.required.is_(True), Module.retired.is_(False))
-        .order_by(Module.position, Module.slug)
-    ).all()
-
-
-def certify_if_complete(user, now):
-    """Issue the Guardian certificate once every required module is passed."""
-    required = required_modules()
-    progress = {
-        p.module_id: p
-        for p in db.session.scalars(
-            select(ModuleProgress).where(
-                ModuleProgress.user_id == user.id, ModuleProgress.passed_at.isnot(None)
-            )
-        )
-    }
-    if not required or any(m.id not in progress for m in required):
-        return None
-    if db.session.scalar(select(Certificate).where(Certificate.user_id == user.id)):
-        return None
-    certificate = Certificate(
-        user_id=user.id,
-        verification_code=secrets.token_urlsafe(12),
-        issued_at=now,
-        modules=[_certified_module(m, progress[m.id]) for m in required],
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(certificate)
-    except IntegrityError:
-        return None
-    certified.send(user, user=user, certificate=certificate, now=now)
-    notify(
-        user,
-        "training",
-        "You are a certified Guardian! Your certificate is ready.",
-        now=now,
-        link=f"/certificates/{certificate.verification_code}",
-    )
-    return certificate
-
-
-def _certified_module(module, progress):
-    version = db.session.get(type(module.current_version), progress.passed_version_id)
-    return {
-        "slug": module.slug,
-        "title": version.title if version else module.current_version.title,
-        "version": version.version if version else None,
-        "passed_at": progress.passed_at.isoformat(),
-    }
+        certify_if_complete(user, now, policy)

@@ -48,7 +48,15 @@ def _new_version(module, source):
         cooldown_minutes=meta["cooldown_minutes"],
         tags=sorted({t.strip().lower() for t in meta["tags"] if t.strip()}),
         body_html=render_trusted_markdown(_without_title_heading(source.body)),
-        questions=source.questions,
+        questions=[
+            {**question, "prompt_html": render_trusted_markdown(question["prompt"])}
+            for question in source.questions
+        ],
+        questions_per_attempt=meta["questions_per_attempt"],
+        review_after_failure=meta["review_after_failure"],
+        review_after_pass=meta["review_after_pass"],
+        competency=meta["competency"].strip(),
+        objectives={key: text.strip() for key, text in meta["objectives"].items()},
     )
 
 

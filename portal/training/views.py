@@ -12,22 +12,33 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal.accounts.models import Role
 from portal.auth.forms import PostOnlyForm
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_run_program
 from portal.database import utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.training import queries, services
-from portal.training.forms import ModuleFilterForm, quiz_form, responses_from
-from portal.training.grading import correct_response
+from portal.training import certificates, item_analysis, queries, services
+from portal.training.forms import (
+    ModuleFilterForm,
+    RevokeCertificateForm,
+    quiz_form,
+    responses_from,
+)
 from portal.training.models import AttemptStatus, QuizAttempt
+from portal.training.quiz import asked_questions, result_items, review_level
+from portal.training.standing import TrainingPolicy
+from portal.web import commit_or_flash_error
 
 bp = Blueprint("training", __name__)
 
 
-def _cooldown_override():
-    return current_app.config["PORTAL_TRAINING_COOLDOWN_MINUTES"]
+def _policy():
+    return TrainingPolicy.from_config(current_app.config)
+
+
+def _require_program_manager():
+    if not can_run_program(current_user):
+        raise NotAllowed()
 
 
 @bp.route("/training")
@@ -45,7 +56,7 @@ def index():
             modules = [
                 m for m in modules if m.required == (form.kind.data == "required")
             ]
-    rows = queries.module_rows(current_user.id, utcnow(), modules, _cooldown_override())
+    rows = queries.module_rows(current_user.id, utcnow(), _policy(), modules)
     return render_template("training/index.html", rows=rows, form=form)
 
 
@@ -59,13 +70,13 @@ def _module_or_404(slug):
 @bp.route("/training/modules/<slug>")
 @login_required
 def module(slug):
+    """A module's text, objectives and quiz status, for anyone signed in."""
     module = _module_or_404(slug)
-    now = utcnow()
     return render_template(
         "training/module.html",
         module=module,
         version=module.current_version,
-        standing=services.standing(current_user, module, now, _cooldown_override()),
+        standing=services.standing(current_user, module, utcnow(), _policy()),
     )
 
 
@@ -78,7 +89,7 @@ def start_attempt(slug):
         abort(400)
     try:
         attempt = services.start_attempt(
-            current_user, module, utcnow(), cooldown_override=_cooldown_override()
+            current_user, module, utcnow(), policy=_policy()
         )
     except DomainError as error:
         db.session.rollback()
@@ -106,7 +117,11 @@ def attempt(attempt_id):
     if form.validate_on_submit():
         try:
             services.submit_attempt(
-                current_user, attempt, responses_from(form), utcnow()
+                current_user,
+                attempt,
+                responses_from(form, attempt),
+                utcnow(),
+                policy=_policy(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -114,62 +129,89 @@ def attempt(attempt_id):
         else:
             db.session.commit()
         return redirect(url_for("training.attempt", attempt_id=attempt.id))
+    version = attempt.module_version
     return render_template(
-        "training/quiz.html", attempt=attempt, form=form, version=attempt.module_version
+        "training/quiz.html",
+        attempt=attempt,
+        form=form,
+        version=version,
+        questions=asked_questions(version, attempt.layout),
     )
 
 
 def _result_page(attempt):
     version = attempt.module_version
-    answers = {a.question_id: a for a in attempt.answers}
-    final_failure = not attempt.passed and attempt.number >= attempt.attempts_allowed
-    items = []
-    for item in attempt.layout:
-        question = version.question(item["q"])
-        texts = {c["id"]: c["text"] for c in question.get("choices", [])}
-        texts.update({"true": "True", "false": "False"})
-        answer = answers.get(question["id"])
-        items.append(
-            {
-                "question": question,
-                "given": [texts.get(r, r) for r in (answer.response if answer else [])],
-                "credit": answer.credit if answer else 0.0,
-                "correct": [texts.get(r, r) for r in correct_response(question)],
-            }
-        )
+    standing = services.standing(current_user, version.module, utcnow(), _policy())
+    level = review_level(version, attempt.passed, standing.locked_out)
     return render_template(
         "training/result.html",
         attempt=attempt,
         version=version,
-        items=items,
-        reveal=not final_failure,
-        certificate=queries.certificate_for(current_user.id),
+        level=level,
+        locked_out=standing.locked_out,
+        items=result_items(version, attempt, level),
+        certificate=queries.valid_certificate(current_user.id, utcnow()),
     )
 
 
 @bp.route("/training/progress")
 @login_required
 def progress():
-    rows = queries.module_rows(current_user.id, utcnow(), None, _cooldown_override())
+    """The signed-in person's progress towards certification and their certificate."""
+    now = utcnow()
     return render_template(
         "training/progress.html",
-        rows=rows,
-        certificate=queries.certificate_for(current_user.id),
+        rows=queries.module_rows(current_user.id, now, _policy()),
+        certificate=queries.latest_certificate(current_user.id),
+        now=now,
     )
+
+
+def _certificate_or_404(code):
+    certificate = queries.certificate_by_code(code)
+    if certificate is None:
+        abort(404)
+    return certificate
 
 
 @bp.route("/certificates/<code>")
 def certificate(code):
     """Public: anyone with the link can verify a Guardian certificate."""
-    certificate = queries.certificate_by_code(code)
-    if certificate is None:
-        abort(404)
-    return render_template("training/certificate.html", certificate=certificate)
+    certificate = _certificate_or_404(code)
+    revoke_form = RevokeCertificateForm() if can_run_program(current_user) else None
+    return render_template(
+        "training/certificate.html",
+        certificate=certificate,
+        status=certificate.status(utcnow()),
+        revoke_form=revoke_form,
+    )
+
+
+@bp.route("/certificates/<code>/revoke", methods=["POST"])
+@login_required
+def revoke_certificate(code):
+    """Revoke a certificate with a reason; program managers and admins only."""
+    _require_program_manager()
+    certificate = _certificate_or_404(code)
+    form = RevokeCertificateForm()
+    target = url_for("training.certificate", code=code)
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or "Give the reason.", "danger")
+        return redirect(target)
+    return commit_or_flash_error(
+        lambda: certificates.revoke_certificate(
+            current_user, certificate, form.reason.data, utcnow()
+        ),
+        "The certificate is revoked and its holder has been told.",
+        target,
+    )
 
 
 @bp.route("/training/stats")
-@role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
+@login_required
 def stats():
+    """Attempts, pass rate and average per module; program managers and admins."""
+    _require_program_manager()
     return render_template(
         "training/stats.html",
         modules=queries.curriculum(),
@@ -178,14 +220,17 @@ def stats():
 
 
 @bp.route("/training/stats/<slug>")
-@role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
+@login_required
 def module_stats(slug):
+    """Item analysis of a module's questions; program managers and admins."""
+    _require_program_manager()
     module = _module_or_404(slug)
     version = module.current_version
     return render_template(
         "training/module_stats.html",
         module=module,
         version=version,
-        questions=queries.question_statistics(version),
+        questions=item_analysis.analyse_version(version),
         summary=queries.module_statistics().get(module.id),
+        min_sample=item_analysis.MIN_SAMPLE,
     )

@@ -245,3 +245,31 @@ def test_unexpected_error_rolls_back_and_shows_the_friendly_500(app_factory):
     assert seen_after_error["orgs"] == 0
     with app.app_context():
         assert _count(Org) == 0
+
+
+@pytest.mark.parametrize(
+    ("months", "days", "message"),
+    [
+        ("0", "30", "VALID_MONTHS must be from 1 to 120"),
+        ("12", "-1", "RENEWAL_DAYS must be 0 or more"),
+        ("1", "40", "shorter than the certificate's lifetime"),
+    ],
+)
+def test_a_certificate_lifetime_that_makes_no_sense_refuses_to_start(
+    clean_env, months, days, message
+):
+    clean_env.setenv("PORTAL_CERTIFICATE_VALID_MONTHS", months)
+    clean_env.setenv("PORTAL_CERTIFICATE_RENEWAL_DAYS", days)
+
+    with pytest.raises(ConfigError, match=message):
+        create_app({"SECRET_KEY": LONG_SECRET})
+
+
+def test_the_certificate_lifetime_is_read_from_the_environment(clean_env):
+    clean_env.setenv("PORTAL_CERTIFICATE_VALID_MONTHS", "24")
+    clean_env.setenv("PORTAL_CERTIFICATE_RENEWAL_DAYS", "60")
+
+    app = create_app({"SECRET_KEY": LONG_SECRET})
+
+    assert app.config["PORTAL_CERTIFICATE_VALID_MONTHS"] == 24
+    assert app.config["PORTAL_CERTIFICATE_RENEWAL_DAYS"] == 60

@@ -22,13 +22,11 @@ from portal.enrollment import services as enrollment_services
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
+from portal.training.certificates import certify_if_complete
 from portal.training.models import AttemptStatus, ModuleProgress, QuizAttempt
-from portal.training.services import (
-    active_module,
-    certify_if_complete,
-    required_modules,
-    start_attempt,
-)
+from portal.training.queries import required_modules
+from portal.training.services import active_module, start_attempt
+from portal.training.standing import TrainingPolicy
 from portal.training.sync import sync_content
 from tests.conftest import login_as
 from tests.conftest import test_config as portal_test_config
@@ -126,6 +124,8 @@ EXPECTED = {
     "training.attempt": signed_in_only(NOT_FOUND),
     # Certificates are public so that anyone can verify one.
     "training.certificate": everyone(OK),
+    # Revoking needs a reason: the empty form goes back to the certificate.
+    "training.revoke_certificate": admin_only((302, "/certificates/{code}")),
     "training.stats": admin_only(),  # and program managers
     "training.module_stats": admin_only(),
     # Anyone signed in may apply, nominate, and see their own application.
@@ -232,7 +232,7 @@ def _training_objects(db, target, graduate, modules_dir):
             )
         )
     db.session.flush()
-    certificate = certify_if_complete(graduate, now)
+    certificate = certify_if_complete(graduate, now, TrainingPolicy())
     db.session.commit()
     return {
         "slug": module.slug,

@@ -2,8 +2,10 @@
 (content/README.md) into temporary folders, then synced for real."""
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from flask import g, request_started
@@ -28,6 +30,7 @@ DEFAULT_META = {
     "cooldown_minutes": 0,
     "tags": ["basics"],
     "order": 10,
+    "competency": "Do what the module teaches.",
 }
 
 
@@ -137,11 +140,12 @@ def row_counts():
 
 
 def correct_answers(version):
+    """The right answer to every question of the pool (an attempt asks some)."""
     return {q["id"]: correct_response(q) for q in version.questions}
 
 
 def wrong_answers(version):
-    """Answers earning no credit on any question of ``version``."""
+    """Answers earning no credit on any question of ``version``'s pool."""
     wrong = {}
     for question in version.questions:
         if question["type"] in {"single", "multiple"}:
@@ -213,10 +217,44 @@ def program_manager(make_user):
 
 
 def quiz_form_data(attempt, responses):
-    """The quiz form fields (q0, q1, ... in the attempt's order) for ``responses``."""
+    """The quiz form's fields for ``responses`` (content answers by question id).
+
+    Field names and choice values are the attempt's tokens, as the page shows.
+    """
     data = {}
-    for index, item in enumerate(attempt.layout):
-        answer = responses.get(item["q"], [])
-        question = attempt.module_version.question(item["q"])
-        data[f"q{index}"] = answer if question["type"] == "multiple" else answer[0]
+    for entry in attempt.layout:
+        answer = responses.get(entry["q"], [])
+        if entry["c"]:
+            token_of = {choice_id: token for token, choice_id in entry["c"]}
+            values = [token_of[a] for a in answer]
+        else:
+            values = list(answer)
+        question = attempt.module_version.question(entry["q"])
+        data[entry["f"]] = values if question["type"] == "multiple" else values[0]
     return data
+
+
+PROMPT = re.compile(
+    r'<div id="([^"]+)-prompt" class="quiz-prompt[^"]*"><span>\d+\.</span>(.*?)</div>',
+    re.DOTALL,
+)
+OPTION = re.compile(
+    r'<input class="form-check-input"[^>]*? name="([^"]+)"[^>]*? value="([^"]*)">'
+    r'\s*<label class="form-check-label" for="[^"]*">([^<]*)</label>'
+)
+
+
+def quiz_page(html):
+    """The questions of a quiz page as a reader sees them, in page order:
+    ``[{"name", "prompt", "options": [(value, label), ...]}]`` (no options for
+    a number)."""
+    options = {}
+    for name, value, label in OPTION.findall(html):
+        options.setdefault(name, []).append((value, unescape(label).strip()))
+    fields = []
+    for field_id, prompt_html in PROMPT.findall(html):
+        prompt = unescape(re.sub(r"<[^>]+>", "", prompt_html)).strip()
+        fields.append(
+            {"name": field_id, "prompt": prompt, "options": options.get(field_id, [])}
+        )
+    return fields

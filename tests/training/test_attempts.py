@@ -20,19 +20,16 @@ from portal.training.models import (
     QuizAnswer,
     QuizAttempt,
 )
+from portal.training.standing import TrainingPolicy, minute_label
 from tests.concurrency import run_together
 from tests.conftest import login_as
 from tests.training.conftest import (
     NOW,
     correct_answers,
     quiz_form_data,
+    quiz_page,
     take_quiz,
     wrong_answers,
-)
-
-LEGEND = re.compile(r'<legend class="h6 fw-semibold">\d+\. (.*?)</legend>')
-OPTION = re.compile(
-    r'<input class="form-check-input"[^>]* name="(q\d+)"[^>]* value="([^"]*)"'
 )
 
 
@@ -53,19 +50,25 @@ def eight_questions():
 
 
 def page_order(html):
-    """The prompts in page order, and the choice ids offered for each field."""
-    options = {}
-    for name, value in OPTION.findall(html):
-        options.setdefault(name, []).append(value)
-    return LEGEND.findall(html), [options[f"q{i}"] for i in range(len(options))]
+    """The prompts in page order, and the choice texts offered for each."""
+    fields = quiz_page(html)
+    return [f["prompt"] for f in fields], [[t for _, t in f["options"]] for f in fields]
 
 
 def layout_order(attempt):
     version = attempt.module_version
-    return (
-        [version.question(item["q"])["prompt"] for item in attempt.layout],
-        [item["c"] for item in attempt.layout],
-    )
+    prompts, texts = [], []
+    for item in attempt.layout:
+        question = version.question(item["q"])
+        labels = {c["id"]: c["text"] for c in question["choices"]}
+        prompts.append(question["prompt"])
+        texts.append([labels[choice_id] for _, choice_id in item["c"]])
+    return prompts, texts
+
+
+def choice_order(layout):
+    """Questions and their choice ids in a layout's order, without the tokens."""
+    return [(item["q"], [choice_id for _, choice_id in item["c"]]) for item in layout]
 
 
 def module_cards(html):
@@ -98,8 +101,13 @@ def test_layout_is_stored_and_shows_every_question_and_choice_once(
     assert sorted(item["q"] for item in stored) == sorted(
         f"question-{n}" for n in range(1, 9)
     )
-    assert all(sorted(item["c"]) == ["a", "b", "c", "d"] for item in stored)
+    assert all(
+        sorted(choice_id for _, choice_id in item["c"]) == ["a", "b", "c", "d"]
+        for item in stored
+    )
     assert [item["q"] for item in stored] != [f"question-{n}" for n in range(1, 9)]
+    tokens = [item["f"] for item in stored] + [t for i in stored for t, _ in i["c"]]
+    assert len(set(tokens)) == len(tokens) == 8 + 32, "every token is its own"
 
 
 def test_seeded_shuffles_repeat_for_a_seed_and_differ_across_attempts(
@@ -116,9 +124,11 @@ def test_seeded_shuffles_repeat_for_a_seed_and_differ_across_attempts(
     one = take_quiz(third, module, NOW, answers="wrong", rng=rng)
     two = services.start_attempt(third, module, NOW, rng=rng)
 
-    assert same_seed[0] == same_seed[1]
-    assert one.layout != two.layout
+    assert choice_order(same_seed[0]) == choice_order(same_seed[1])
+    assert choice_order(one.layout) != choice_order(two.layout)
     assert [i["q"] for i in one.layout] != [i["q"] for i in two.layout]
+    # The tokens come from the system's randomness, never from the seed.
+    assert {i["f"] for i in same_seed[0]}.isdisjoint(i["f"] for i in same_seed[1])
 
 
 def test_quiz_page_keeps_its_order_on_reload(app, db, client, engineer, make_module):
@@ -157,14 +167,19 @@ def test_the_quiz_page_never_contains_correct_answers(
 
     quiz = pages[0]
     assert "Which of these are fruit?" in quiz and "Type the magic number." in quiz
-    assert OPTION.findall(quiz), "the choices are on the page"
+    fields = quiz_page(quiz)
+    assert [f["name"] for f in fields] == [item["f"] for item in attempt.layout]
     for html in pages:
         assert "EXPLAIN-" not in html, "explanations"
         assert "4817" not in html, "the numeric answer"
         assert "correct" not in html.lower(), "a correct-choice marker"
-    # The choices are offered by id only, right and wrong alike.
-    values = {value for _, value in OPTION.findall(quiz)}
-    assert values == {"a", "b", "c", "d", "e", "true", "false"}
+    # Choices are offered under this attempt's tokens only, true and false too.
+    values = {value for f in fields for value, _ in f["options"]}
+    tokens = {token for item in attempt.layout for token, _ in item["c"]}
+    assert values == tokens and len(values) == 3 + 5 + 2
+    for content_id in ("a", "b", "c", "d", "e", "true", "false"):
+        assert f'value="{content_id}"' not in quiz
+    assert "pick-one" not in quiz and "yes-or-no" not in quiz, "question ids"
 
 
 def test_submitting_the_quiz_page_grades_on_the_server(
@@ -390,7 +405,10 @@ def test_the_cooldown_override_from_configuration_applies(db, engineer, make_mod
     take_quiz(engineer, module, NOW, answers="wrong")
 
     attempt = services.start_attempt(
-        engineer, module, NOW + timedelta(minutes=1), cooldown_override=0
+        engineer,
+        module,
+        NOW + timedelta(minutes=1),
+        policy=TrainingPolicy(cooldown_override=0),
     )
 
     assert attempt.number == 2
@@ -401,7 +419,7 @@ def test_starting_during_the_cooldown_flashes_when_it_opens(
 ):
     module = make_module("slow", cooldown_minutes=60)
     failed = take_quiz(engineer, module, utcnow(), answers="wrong")
-    opens = f"{failed.submitted_at + timedelta(minutes=60):%Y-%m-%d %H:%M}"
+    opens = minute_label(failed.submitted_at + timedelta(minutes=60))
     login_as(client, engineer)
 
     response = client.post("/training/modules/slow/attempts")
@@ -436,7 +454,7 @@ def test_no_attempt_after_passing(db, engineer, make_module):
         services.start_attempt(engineer, module, NOW)
 
 
-def test_only_a_final_failure_hides_the_answers(app, db, client, engineer, make_module):
+def test_no_failure_shows_the_right_choices(app, db, client, engineer, make_module):
     module = make_module("strict", attempts_allowed=2)
     first = take_quiz(engineer, module, NOW, answers="wrong")
     login_as(client, engineer)
@@ -444,20 +462,17 @@ def test_only_a_final_failure_hides_the_answers(app, db, client, engineer, make_
     shown = client.get(f"/training/attempts/{first.id}").get_data(as_text=True)
 
     assert "Not passed" in shown
-    assert "Correct answer: The red door" in shown
-    assert "Correct answer: 4817.25" in shown
-    assert "EXPLAIN-strict-pick-one" in shown
-    assert "your last attempt" not in shown
+    assert "Incorrect" in shown and "EXPLAIN-strict-pick-one" in shown
+    assert "Correct answer" not in shown and "4817" not in shown
+    assert "The red door" not in shown, "the chosen wrong answers only"
 
     final = take_quiz(engineer, module, NOW, answers="wrong")
-    hidden = client.get(f"/training/attempts/{final.id}").get_data(as_text=True)
-
-    assert "Not passed" in hidden
-    assert "This was your last attempt, so the correct answers stay hidden." in hidden
-    assert "Correct answer" not in hidden
-    assert "EXPLAIN-" not in hidden
-    assert "4817" not in hidden
-    assert "The red door" not in hidden, "the chosen wrong answers only"
+    for attempt in (first, final):
+        hidden = client.get(f"/training/attempts/{attempt.id}").get_data(as_text=True)
+        assert "used every attempt without passing" in hidden
+        assert "Correct answer" not in hidden
+        assert "4817" not in hidden
+        assert "The red door" not in hidden
 
 
 def test_a_final_passing_attempt_shows_the_answers(

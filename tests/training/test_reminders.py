@@ -56,7 +56,7 @@ def test_reminders_go_out_three_days_before_and_when_overdue(
     summary = send_training_reminders(NOW)
     db.session.commit()
 
-    assert summary == "3 training reminder(s) sent"
+    assert summary == "3 training reminder(s) and 0 renewal reminder(s) sent"
     assert reminders(db) == sorted(
         [
             (
@@ -89,10 +89,13 @@ def test_running_twice_sends_nothing_more(db, make_user, make_module):
     db.session.commit()
     before = reminders(db)
 
-    assert send_training_reminders(NOW) == "0 training reminder(s) sent"
+    assert (
+        send_training_reminders(NOW)
+        == "0 training reminder(s) and 0 renewal reminder(s) sent"
+    )
     db.session.commit()
     assert send_training_reminders(NOW + timedelta(hours=5)) == (
-        "0 training reminder(s) sent"
+        "0 training reminder(s) and 0 renewal reminder(s) sent"
     )
     db.session.commit()
 
@@ -108,15 +111,30 @@ def test_the_scheduled_job_sends_each_stage_once_over_the_days(
     due(db, passer, module, 5)
 
     day = lambda n: NOW + timedelta(days=n)  # noqa: E731
-    assert run_job(JOB, day(0)).summary == "0 training reminder(s) sent"  # 5 days out
+    assert (
+        run_job(JOB, day(0)).summary
+        == "0 training reminder(s) and 0 renewal reminder(s) sent"
+    )  # 5 days out
     first = run_job(JOB, day(2))  # 3 days before
-    assert first.summary == "2 training reminder(s) sent"
+    assert first.summary == "2 training reminder(s) and 0 renewal reminder(s) sent"
     assert run_job(JOB, day(2) + timedelta(hours=1)) is None, "the day is done"
     take_quiz(passer, module, day(3))
-    assert run_job(JOB, day(3)).summary == "0 training reminder(s) sent"  # still soon
-    assert run_job(JOB, day(5)).summary == "0 training reminder(s) sent"  # due today
-    assert run_job(JOB, day(6)).summary == "1 training reminder(s) sent"  # overdue
-    assert run_job(JOB, day(7)).summary == "0 training reminder(s) sent"
+    assert (
+        run_job(JOB, day(3)).summary
+        == "0 training reminder(s) and 0 renewal reminder(s) sent"
+    )  # still soon
+    assert (
+        run_job(JOB, day(5)).summary
+        == "0 training reminder(s) and 0 renewal reminder(s) sent"
+    )  # due today
+    assert (
+        run_job(JOB, day(6)).summary
+        == "1 training reminder(s) and 0 renewal reminder(s) sent"
+    )  # overdue
+    assert (
+        run_job(JOB, day(7)).summary
+        == "0 training reminder(s) and 0 renewal reminder(s) sent"
+    )
     assert run_job(JOB, day(7)) is None
 
     titles = [
@@ -140,7 +158,7 @@ def test_a_direct_run_and_the_job_share_the_sent_log(db, make_user, make_module)
 
     run = run_job(JOB, NOW)
 
-    assert run.summary == "0 training reminder(s) sent"
+    assert run.summary == "0 training reminder(s) and 0 renewal reminder(s) sent"
     assert len(reminders(db)) == 1
 
 
@@ -153,4 +171,7 @@ def test_a_new_due_date_is_a_new_reminder(db, make_user, make_module):
     row.due_on = TODAY + timedelta(days=2)  # a program manager moved it
     db.session.commit()
 
-    assert send_training_reminders(NOW) == "1 training reminder(s) sent"
+    assert (
+        send_training_reminders(NOW)
+        == "1 training reminder(s) and 0 renewal reminder(s) sent"
+    )

@@ -1,24 +1,35 @@
-"""Training statistics: who may see them, and numbers checked by hand."""
+"""Training statistics: who may see them, figures checked by hand, and flags that
+find a bad question among good ones."""
 
 import math
+import random
 import re
 from html import unescape
 
 import pytest
 
-from portal.training import queries
+from portal.training import item_analysis, queries
 from tests.conftest import login_as
 from tests.training.conftest import NOW, take_quiz
 
-# Four one-point questions; each attempt's credits, in question order.
+# Four one-point questions; each attempt's credits, in question order. Only
+# first attempts count: the retake by "fourth" must change nothing.
 ATTEMPTS = [
-    ("first", [1, 1, 1, 0]),  # 75
-    ("second", [1, 1, 0, 0]),  # 50
-    ("third", [1, 0, 0, 1]),  # 50
-    ("fourth", [0, 0, 0, 1]),  # 25, failed
-    ("fourth", [0, 0, 0, 1]),  # 25, failed again
+    ("first", [1, 1, 1, 0]),
+    ("second", [1, 1, 0, 0]),
+    ("third", [1, 0, 0, 1]),
+    ("fourth", [0, 0, 0, 1]),
+    ("fifth", [1, 1, 1, 1]),
+    ("fourth", [1, 1, 1, 1]),  # a retake, left out
 ]
-SCORES = [75, 50, 50, 25, 25]
+
+# By hand, first attempts only. Rest score = the other three questions' credits.
+# q1: x = 1 1 1 0 1, rest = 2 1 1 1 3: Sxy = .6, Sxx = .8, Syy = 3.2 -> r = .6/1.6
+# q2: x = 1 1 0 0 1, rest = 2 1 2 1 3: Sxy = .6, Sxx = 1.2, Syy = 2.8 -> .6/1.8330
+# q3: x = 1 0 0 0 1, rest = 2 2 2 1 3: Sxy = 1, Sxx = 1.2, Syy = 2 -> 1/1.5492
+# q4: x = 0 0 1 1 1, rest = 3 2 1 0 3: Sxy = -1.4, Sxx = 1.2, Syy = 6.8 -> -1.4/2.8566
+EXPECTED_DISCRIMINATION = {"q1": 0.375, "q2": 0.3273, "q3": 0.6455, "q4": -0.4901}
+EXPECTED_DIFFICULTY = {"q1": 0.8, "q2": 0.6, "q3": 0.4, "q4": 0.6}
 
 
 def four_questions():
@@ -37,23 +48,15 @@ def four_questions():
     ]
 
 
-def point_biserial(right, scores):
-    """r = (M1 - M0) / s * sqrt(p q), with s the population standard deviation."""
-    n = len(scores)
-    mean = sum(scores) / n
-    s = math.sqrt(sum((y - mean) ** 2 for y in scores) / n)
-    m1 = sum(y for x, y in zip(right, scores, strict=True) if x) / sum(right)
-    m0 = sum(y for x, y in zip(right, scores, strict=True) if not x) / (n - sum(right))
-    p = sum(right) / n
-    return (m1 - m0) / s * math.sqrt(p * (1 - p))
-
-
-# By hand: mean 45, s = sqrt(1750 / 5) = 18.708.
-# q1: M1 = 58.33, M0 = 25,    p = .6 -> 33.33 / 18.708 * .4899 =  0.8729
-# q2: M1 = 62.5,  M0 = 33.33, p = .4 -> 29.17 / 18.708 * .4899 =  0.7638
-# q3: M1 = 75,    M0 = 37.5,  p = .2 -> 37.5  / 18.708 * .4    =  0.8018
-# q4: M1 = 33.33, M0 = 62.5,  p = .6 -> -29.17 / 18.708 * .4899 = -0.7638
-EXPECTED = {"q1": 0.8729, "q2": 0.7638, "q3": 0.8018, "q4": -0.7638}
+def item_rest(credits_by_person, item):
+    """The corrected item-rest correlation, computed the plain way."""
+    xs = [credits[item] for credits in credits_by_person]
+    rests = [sum(credits) - credits[item] for credits in credits_by_person]
+    mx, my = sum(xs) / len(xs), sum(rests) / len(rests)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, rests, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in rests)
+    return sxy / math.sqrt(sxx * syy)
 
 
 @pytest.fixture
@@ -66,22 +69,21 @@ def measured(db, make_user, make_module):
         cooldown_minutes=0,
     )
     make_module("untouched", title="Untouched module")
-    people = {
-        name: make_user(name=f"{name.title()} person")
-        for name in ("first", "second", "third", "fourth")
-    }
+    people = {}
     for name, credits in ATTEMPTS:
+        person = people.setdefault(name, make_user(name=f"{name.title()} person"))
         answers = {
             f"q{n}": ["right" if credit else "wrong"]
             for n, credit in enumerate(credits, 1)
         }
-        take_quiz(people[name], module, NOW, answers=answers)
+        take_quiz(person, module, NOW, answers=answers)
     return module
 
 
 def cells(html):
-    """Each body row of the page's table as a list of cell texts."""
-    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    """Each body row of the page's outer table as a list of cell texts."""
+    body = html[html.index("<tbody>") : html.rindex("</tbody>")]
+    body = re.sub(r"<details.*?</details>", "", body, flags=re.DOTALL)
     return [
         [
             unescape(re.sub(r"<[^>]+>", "", cell)).strip()
@@ -92,50 +94,139 @@ def cells(html):
 
 
 def test_the_hand_computed_values_match_the_formula():
+    firsts = [credits for _, credits in ATTEMPTS[:5]]
     for n, question in enumerate(["q1", "q2", "q3", "q4"]):
-        right = [credits[n] for _, credits in ATTEMPTS]
-        assert point_biserial(right, SCORES) == pytest.approx(
-            EXPECTED[question], abs=1e-4
+        assert item_rest(firsts, n) == pytest.approx(
+            EXPECTED_DISCRIMINATION[question], abs=1e-4
         )
 
 
-def test_question_statistics(measured):
-    stats = dict(
-        (question["id"], numbers)
-        for question, numbers in queries.question_statistics(measured.current_version)
-    )
+def test_item_analysis_counts_first_attempts_only(measured):
+    figures = {
+        f.question["id"]: f
+        for f in item_analysis.analyse_version(measured.current_version)
+    }
 
-    assert {q: s["answers"] for q, s in stats.items()} == dict.fromkeys(EXPECTED, 5)
-    assert {q: s["share_correct"] for q, s in stats.items()} == pytest.approx(
-        {"q1": 0.6, "q2": 0.4, "q3": 0.2, "q4": 0.6}
+    assert {q: f.answers for q, f in figures.items()} == dict.fromkeys(
+        EXPECTED_DIFFICULTY, 5
     )
-    assert {q: s["discrimination"] for q, s in stats.items()} == pytest.approx(
-        EXPECTED, abs=1e-4
+    assert {q: f.difficulty for q, f in figures.items()} == pytest.approx(
+        EXPECTED_DIFFICULTY
     )
+    assert {q: f.discrimination for q, f in figures.items()} == pytest.approx(
+        EXPECTED_DISCRIMINATION, abs=1e-4
+    )
+    assert all(f.flags == [] for f in figures.values()), "no flags below 30 answers"
 
 
-def test_module_statistics(measured):
+def test_module_statistics_count_every_attempt(measured):
     summary = queries.module_statistics()[measured.id]
 
-    assert (summary["attempts"], summary["people"], summary["passed"]) == (5, 4, 3)
-    assert summary["pass_rate"] == pytest.approx(60.0)
-    assert summary["average_score"] == pytest.approx(45.0)
+    assert (summary["attempts"], summary["people"], summary["passed"]) == (6, 5, 5)
 
 
 def test_a_question_everyone_answers_alike_has_no_discrimination(
     db, make_user, make_module
 ):
     module = make_module("flat", four_questions(), pass_mark=50)
-    for credits in ([1, 1, 0, 0], [1, 0, 0, 0]):
+    for credits in ([1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0]):
         answers = {
             f"q{n}": ["right" if c else "wrong"] for n, c in enumerate(credits, 1)
         }
         take_quiz(make_user(), module, NOW, answers=answers)
 
-    stats = {q["id"]: s for q, s in queries.question_statistics(module.current_version)}
+    figures = {
+        f.question["id"]: f
+        for f in item_analysis.analyse_version(module.current_version)
+    }
 
-    assert stats["q1"]["share_correct"] == 1.0 and stats["q1"]["discrimination"] is None
-    assert stats["q2"]["discrimination"] == pytest.approx(1.0)
+    assert figures["q1"].difficulty == 1.0 and figures["q1"].discrimination is None
+    assert figures["q4"].difficulty == 0.0 and figures["q4"].discrimination is None
+    # q2: x = 1 0 1, rest = 1 1 2 -> Sxy = 1/3, Sxx = Syy = 2/3 -> r = 0.5.
+    assert figures["q2"].discrimination == pytest.approx(0.5)
+
+
+# A simulated cohort: good questions follow ability, a noise question does not. ----
+
+CHOICES = ["right", "near", "far", "odd"]
+
+
+def simulated_questions():
+    questions = []
+    for name in ("good-easy", "good-mid", "good-hard", "good-late", "noise", "trap"):
+        questions.append(
+            {
+                "id": name,
+                "type": "single",
+                "prompt": f"Simulated {name}",
+                "explanation": "Because.",
+                "choices": [
+                    {"id": c, "text": f"{c} for {name}", "correct": c == "right"}
+                    for c in CHOICES
+                ],
+            }
+        )
+    return questions
+
+
+DIFFICULTY = {"good-easy": -0.8, "good-mid": 0.0, "good-hard": 0.7, "good-late": 0.3}
+
+
+def simulated_answer(question_id, ability, rng):
+    if question_id == "noise":
+        return rng.choice(CHOICES)
+    if question_id == "trap":
+        # Strong candidates fall for "near", weak ones pick "far"; "odd" never.
+        if rng.random() < 0.5:
+            return "right"
+        return "near" if ability > 0 else "far"
+    chance = 1 / (1 + math.exp(-1.7 * (ability - DIFFICULTY[question_id])))
+    if rng.random() < chance:
+        return "right"
+    return rng.choice(["near", "far", "odd"])
+
+
+@pytest.fixture
+def simulated(db, make_user, make_module):
+    module = make_module("simulated", simulated_questions(), pass_mark=50)
+    rng = random.Random(11)
+    for _ in range(150):
+        ability = rng.gauss(0, 1)
+        answers = {
+            q["id"]: [simulated_answer(q["id"], ability, rng)]
+            for q in simulated_questions()
+        }
+        take_quiz(make_user(), module, NOW, answers=answers)
+    return module
+
+
+def test_the_noise_question_is_flagged_and_the_good_ones_are_not(simulated):
+    figures = {
+        f.question["id"]: f
+        for f in item_analysis.analyse_version(simulated.current_version)
+    }
+
+    assert "poor_discrimination" in figures["noise"].flags
+    for name in DIFFICULTY:
+        assert figures[name].flags == [], (name, figures[name].discrimination)
+        assert figures[name].discrimination > item_analysis.POOR_DISCRIMINATION
+    assert figures["noise"].answers == 150
+
+
+def test_distractors_nobody_picks_or_strong_candidates_prefer_are_flagged(simulated):
+    trap = next(
+        f
+        for f in item_analysis.analyse_version(simulated.current_version)
+        if f.question["id"] == "trap"
+    )
+    choices = {c.id: c for c in trap.choices}
+
+    assert choices["odd"].picked == 0 and choices["odd"].flags == [
+        "unpicked_distractor"
+    ]
+    assert choices["near"].flags == ["attractive_to_strong"]
+    assert choices["far"].flags == []
+    assert {"unpicked_distractor", "attractive_to_strong"} <= set(trap.flags)
 
 
 def test_the_statistics_pages_show_the_numbers(app, client, program_manager, measured):
@@ -144,16 +235,28 @@ def test_the_statistics_pages_show_the_numbers(app, client, program_manager, mea
     overview = cells(client.get("/training/stats").get_data(as_text=True))
     detail_page = client.get("/training/stats/measured").get_data(as_text=True)
 
-    assert ["Measured module", "4", "5", "60%", "45%"] in overview
+    assert ["Measured module", "5", "6", "83%", "67%"] in overview
     assert ["Untouched module", "0", "0", "—", "—"] in overview
-    assert "5 attempts by 4 people · pass rate 60% · average score 45%" in detail_page
+    assert "6 attempts by 5 people" in detail_page
+    waiting = "25 more answers before flags"
     assert cells(detail_page) == [
-        ["Measured question 1", "single", "5", "60%", "0.87"],
-        ["Measured question 2", "single", "5", "40%", "0.76"],
-        ["Measured question 3", "single", "5", "20%", "0.80"],
-        ["Measured question 4", "single", "5", "60%", "-0.76 needs review"],
+        ["Measured question 1", "single", "5", "80%", "0.37", waiting],
+        ["Measured question 2", "single", "5", "60%", "0.33", waiting],
+        ["Measured question 3", "single", "5", "40%", "0.65", waiting],
+        ["Measured question 4", "single", "5", "60%", "-0.49", waiting],
     ]
-    assert detail_page.count('class="table-warning"') == 1
+
+
+def test_the_statistics_page_flags_the_noise_question(
+    app, client, program_manager, simulated
+):
+    login_as(client, program_manager)
+
+    rows = cells(client.get("/training/stats/simulated").get_data(as_text=True))
+
+    flagged = {row[0]: row[5] for row in rows if row[5]}
+    assert "Poor discrimination" in flagged["Simulated noise"]
+    assert "Simulated good-mid" not in flagged
 
 
 @pytest.mark.parametrize("url", ["/training/stats", "/training/stats/measured"])

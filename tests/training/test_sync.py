@@ -180,7 +180,7 @@ def test_cli_prints_every_problem_and_fails(app, db, content_root):
         "modules/alpha/quiz.toml: file: is missing",
         "modules/delta/quiz.toml:16: questions[2].answer: must be true or false",
         "modules/gamma/module.md:8: pass_mark: must be from 1 to 100",
-        "modules/gamma/module.md:13: colour: is not a known field",
+        "modules/gamma/module.md:14: colour: is not a known field",
     ]
     for line in expected:
         assert line in result.stderr
@@ -316,11 +316,20 @@ def test_the_shipped_curriculum_is_valid_and_complete(db):
     report = sync(SHIPPED)
 
     modules = {m.slug: m for m in db.session.scalars(select(Module))}
-    assert len(modules) >= 8
+    assert len(modules) >= 12
+    assert sum(len(m.current_version.questions) for m in modules.values()) >= 150
     assert sorted(report.created) == sorted(modules)
     for slug, module in modules.items():
         version = module.current_version
-        assert len(version.questions) >= 8, slug
+        assert len(version.questions) >= 12, slug
+        # A pool at least half as large again as an attempt, so retakes differ.
+        assert version.questions_per_attempt is not None, slug
+        assert len(version.questions) >= 1.5 * version.questions_per_attempt, slug
+        assert version.objectives, slug
+        named = {q["objective"] for q in version.questions}
+        assert named == set(version.objectives), slug
+        if module.required:
+            assert version.competency, slug
         assert {q["type"] for q in version.questions} <= {
             "single",
             "multiple",
@@ -366,6 +375,6 @@ def test_the_shipped_curriculum_certifies_without_electives(db, engineer):
         attempt = take_quiz(engineer, services.active_module(slug), NOW)
         assert attempt.passed and attempt.score == 100.0, slug
 
-    certificate = queries.certificate_for(engineer.id)
+    certificate = queries.latest_certificate(engineer.id)
     assert certificate is not None
     assert sorted(m["slug"] for m in certificate.modules) == sorted(required)

@@ -1,10 +1,9 @@
-"""Demo data for a laptop: orgs, teams and people in every role.
+"""Demo data for a laptop: orgs, teams and people in every role, and their history.
 
 Loaded by `flask demo seed` (which `make run` calls) only into an empty
 database and never when PORTAL_ENV=production.
 """
 
-import random
 from datetime import date, timedelta
 
 import click
@@ -16,13 +15,11 @@ from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
 from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
+from portal.demo.training import add_learners, seed_training
 from portal.enrollment.services import apply, create_cohort, place_in_cohort
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.rendering import render_user_markdown
-from portal.training.grading import correct_response
-from portal.training.queries import curriculum
-from portal.training.services import start_attempt, submit_attempt
 
 demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
 
@@ -147,8 +144,10 @@ def seed_demo_data(now):
             )
         )
     db.session.flush()
+    add_learners(now, password_hash)
+    db.session.flush()
     _seed_notifications(now)
-    _seed_training(now)
+    seed_training(now, [name for name, *_ in COLLEAGUES])
     _seed_enrollment(now)
     record_audit(None, "demo.seed", "database", "demo", accounts=len(DEMO_ACCOUNTS))
 
@@ -188,47 +187,6 @@ def _seed_notifications(now):
             now=now,
             link="/orgs",
         )
-
-
-def _answer(question, rng, right):
-    """The correct response, or (when not ``right``) a random one."""
-    if right:
-        return correct_response(question)
-    if question["type"] in {"single", "multiple"}:
-        return [rng.choice(question["choices"])["id"]]
-    if question["type"] == "true_false":
-        return [rng.choice(["true", "false"])]
-    return [str(question["answer"] + rng.choice([-10, 1, 5]))]
-
-
-def _take_quiz(user, module, now, rng, skill):
-    attempt = start_attempt(user, module, now, rng=rng)
-    responses = {
-        q["id"]: _answer(q, rng, rng.random() < skill)
-        for q in module.current_version.questions
-    }
-    return submit_attempt(user, attempt, responses, now)
-
-
-def _seed_training(now):
-    """Certified Guardians, one module passed by the engineer, colleagues' attempts.
-
-    Gives the progress, certificate and statistics pages something real to show;
-    skipped when no modules have been synced yet.
-    """
-    modules = curriculum()
-    if not modules:
-        return
-    rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
-    people = {u.email: u for u in db.session.scalars(select(User))}
-    for email in ("guardian@example.com", "mentor@example.com"):
-        for module in modules:
-            if module.required:
-                _take_quiz(people[email], module, now, rng, skill=1.0)
-    _take_quiz(people["engineer@example.com"], modules[0], now, rng, skill=1.0)
-    for name, *_ in COLLEAGUES:
-        email = name.lower().replace(" ", ".") + "@example.com"
-        _take_quiz(people[email], modules[0], now, rng, skill=rng.uniform(0.4, 1.0))
 
 
 APPLICANTS = [

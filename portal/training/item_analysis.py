@@ -1,0 +1,225 @@
+"""Item analysis of a module version's questions, for program managers.
+
+Only each person's first attempt counts (retakes repeat questions the person
+has already seen, so they would flatter every figure).
+
+- Difficulty: the mean credit (1 = everyone right).
+- Discrimination: the corrected item-rest correlation, the Pearson
+  correlation between a question's credit and the attempt's score on the
+  *other* questions it asked; the item is left out of the total so that it
+  does not correlate with itself.
+- Distractors: for each wrong choice, the share of all first attempts that
+  picked it, and the shares in the strongest and weakest 27% by score.
+
+Figures are shown from the first answer, but a question is flagged only from
+MIN_SAMPLE answers: below that, noise flags good questions.
+"""
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, and_, case, cast, func, select
+
+from portal.extensions import db
+from portal.training.models import AttemptStatus, QuizAnswer, QuizAttempt
+
+MIN_SAMPLE = 30
+GROUP_SHARE = 0.27
+TOO_EASY = 0.9
+TOO_HARD = 0.3
+POOR_DISCRIMINATION = 0.2
+UNPICKED_SHARE = 0.02
+# A wrong choice is "attractive to the strong" when the strongest group picks
+# it at least this much more often than the weakest, and at least this often:
+# with groups of ten or so, one pick either way is noise.
+STRONG_PICK_MARGIN = 0.1
+STRONG_PICK_MINIMUM = 3
+
+FLAG_LABELS = {
+    "too_easy": "Too easy: nearly everyone gets it right",
+    "too_hard": "Too hard: most people get it wrong",
+    "poor_discrimination": "Poor discrimination: strong and weak candidates do alike",
+    "unpicked_distractor": "A wrong choice nobody picks",
+    "attractive_to_strong": "A wrong choice strong candidates pick more than weak ones",
+}
+
+
+@dataclass
+class ChoiceFigures:
+    id: str
+    text: str
+    correct: bool
+    picked: int = 0
+    strong: int = 0
+    weak: int = 0
+    flags: list = field(default_factory=list)
+
+
+@dataclass
+class QuestionFigures:
+    question: dict
+    answers: int = 0
+    difficulty: float | None = None
+    discrimination: float | None = None
+    strong_group: int = 0
+    weak_group: int = 0
+    choices: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+
+    @property
+    def flag_labels(self):
+        return [FLAG_LABELS[flag] for flag in self.flags]
+
+
+def correlation(n, sx, sy, sxy, sxx, syy):
+    """Pearson's r from sums; None when either variable does not vary."""
+    var_x, var_y = n * sxx - sx * sx, n * syy - sy * sy
+    if n < 2 or var_x <= 1e-9 or var_y <= 1e-9:
+        return None
+    return (n * sxy - sx * sy) / math.sqrt(var_x * var_y)
+
+
+def _first_attempts(version):
+    return and_(
+        QuizAttempt.module_version_id == version.id,
+        QuizAttempt.status == AttemptStatus.SUBMITTED,
+        QuizAttempt.round == 1,
+        QuizAttempt.number == 1,
+    )
+
+
+def _item_rest_sums(version):
+    """Per question: n and the sums behind difficulty and item-rest r, in SQL."""
+    credit = QuizAnswer.credit
+    rest = (QuizAttempt.points_earned - QuizAnswer.points * credit) / (
+        QuizAttempt.points_possible - QuizAnswer.points
+    )
+    rows = db.session.execute(
+        select(
+            QuizAnswer.question_id,
+            func.count(),
+            func.sum(credit),
+            func.sum(rest),
+            func.sum(credit * rest),
+            func.sum(credit * credit),
+            func.sum(rest * rest),
+        )
+        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+        .where(
+            _first_attempts(version),
+            QuizAttempt.points_possible > QuizAnswer.points,
+        )
+        .group_by(QuizAnswer.question_id)
+    ).all()
+    return {row[0]: tuple(float(v or 0) for v in row[1:]) for row in rows}
+
+
+def _score_cutoffs(version):
+    """Scores bounding the weakest and strongest 27% of first attempts."""
+    scores = select(QuizAttempt.score).where(_first_attempts(version))
+    total = db.session.scalar(select(func.count()).select_from(scores.subquery()))
+    if not total:
+        return None, None
+    offset = max(0, math.ceil(GROUP_SHARE * total) - 1)
+    weak = db.session.scalar(scores.order_by(QuizAttempt.score).offset(offset).limit(1))
+    strong = db.session.scalar(
+        scores.order_by(QuizAttempt.score.desc()).offset(offset).limit(1)
+    )
+    return weak, strong
+
+
+def _picks(version, weak_cut, strong_cut):
+    """(question id, response as JSON text, group) -> answers, in SQL."""
+    group = case(
+        (QuizAttempt.score >= strong_cut, "strong"),
+        (QuizAttempt.score <= weak_cut, "weak"),
+        else_="middle",
+    )
+    rows = db.session.execute(
+        select(
+            QuizAnswer.question_id,
+            cast(QuizAnswer.response, String),
+            group,
+            func.count(),
+        )
+        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+        .where(_first_attempts(version))
+        .group_by(QuizAnswer.question_id, cast(QuizAnswer.response, String), group)
+    ).all()
+    return rows
+
+
+def _choice_figures(question, picks):
+    choices = {
+        c["id"]: ChoiceFigures(c["id"], c["text"], c["correct"])
+        for c in question.get("choices", [])
+    }
+    groups = {"strong": 0, "weak": 0}
+    for response_text, group, count in picks:
+        if group in groups:
+            groups[group] += count
+        for choice_id in set(json.loads(response_text or "[]")):
+            if choice_id in choices:
+                figures = choices[choice_id]
+                figures.picked += count
+                if group == "strong":
+                    figures.strong += count
+                elif group == "weak":
+                    figures.weak += count
+    return list(choices.values()), groups
+
+
+def _attractive_to_strong(choice, figures):
+    if choice.strong < STRONG_PICK_MINIMUM or not figures.strong_group:
+        return False
+    strong_rate = choice.strong / figures.strong_group
+    weak_rate = choice.weak / figures.weak_group if figures.weak_group else 0.0
+    return strong_rate >= weak_rate + STRONG_PICK_MARGIN
+
+
+def _flag(figures):
+    if figures.answers < MIN_SAMPLE:
+        return
+    if figures.difficulty is not None and figures.difficulty > TOO_EASY:
+        figures.flags.append("too_easy")
+    if figures.difficulty is not None and figures.difficulty < TOO_HARD:
+        figures.flags.append("too_hard")
+    if figures.discrimination is None or figures.discrimination < POOR_DISCRIMINATION:
+        figures.flags.append("poor_discrimination")
+    for choice in figures.choices:
+        if choice.correct:
+            continue
+        if choice.picked < UNPICKED_SHARE * figures.answers:
+            choice.flags.append("unpicked_distractor")
+        if _attractive_to_strong(choice, figures):
+            choice.flags.append("attractive_to_strong")
+    for flag in ("unpicked_distractor", "attractive_to_strong"):
+        if any(flag in choice.flags for choice in figures.choices):
+            figures.flags.append(flag)
+
+
+def analyse_version(version):
+    """Figures and flags for every question of ``version``'s pool (four queries)."""
+    sums = _item_rest_sums(version)
+    weak_cut, strong_cut = _score_cutoffs(version)
+    picks = {}
+    if weak_cut is not None:
+        for question_id, response, group, count in _picks(
+            version, weak_cut, strong_cut
+        ):
+            picks.setdefault(question_id, []).append((response, group, count))
+    analysed = []
+    for question in version.questions:
+        figures = QuestionFigures(question=question)
+        if question["id"] in sums:
+            n, sx, sy, sxy, sxx, syy = sums[question["id"]]
+            figures.answers = int(n)
+            figures.difficulty = sx / n
+            figures.discrimination = correlation(n, sx, sy, sxy, sxx, syy)
+        choices, groups = _choice_figures(question, picks.get(question["id"], []))
+        figures.choices = choices
+        figures.strong_group, figures.weak_group = groups["strong"], groups["weak"]
+        _flag(figures)
+        analysed.append(figures)
+    return analysed
