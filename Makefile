@@ -8,7 +8,7 @@ export FLASK_APP := portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format clean-db help bench bench-sqlite bench-postgres
+.PHONY: run test browser lint format clean-db help bench bench-sqlite bench-postgres
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
@@ -33,7 +33,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/flask devserver --prepare --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# The browser tests need Debian's Chromium: installed with apt when this machine
+# can (as root, or with sudo), otherwise the exact command to run is printed.
+CHROMIUM ?= /usr/bin/chromium
+APT_INSTALL_CHROMIUM = apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	echo "Chromium is missing; the browser tests need it. Installing Debian's chromium."; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then sh -c '$(APT_INSTALL_CHROMIUM)'; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo sh -c '$(APT_INSTALL_CHROMIUM)'; \
+	else echo "Cannot install it here. Run: sudo sh -c '$(APT_INSTALL_CHROMIUM)'" >&2; exit 1; fi; \
+	[ -x "$(CHROMIUM)" ] || { echo "Chromium is still missing at $(CHROMIUM)." >&2; exit 1; }
+
+test: $(VENV)/.installed-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): a large seeded dataset, p50/p95 per page,

@@ -159,7 +159,7 @@ def time_notify(app, counter, samples):
 def _notify(recipient, group_key):
     notify(
         recipient,
-        "forum",
+        "enrollment",
         "New reply in a thread you follow",
         now=utcnow(),
         link="/notifications",

@@ -16,7 +16,7 @@ NOTIFICATION_KINDS = [
     ),
     ("roles", "You now hold the Guardian role", "/profile", 10),
     ("welcome", "Welcome to the Guardians Portal", "/training", 10),
-    ("forum", "New reply in a thread you follow", "/notifications", 25),
+    ("enrollment", "New reply in a thread you follow", "/notifications", 25),
     ("account_security", "Your password was changed", "/profile", 10),
 ]
 AUDIT_ACTIONS = [
@@ -39,7 +39,7 @@ def _notification(rng, now, recipient_id, number, engineer):
         NOTIFICATION_KINDS, [k[3] for k in NOTIFICATION_KINDS]
     )[0]
     created = now - timedelta(minutes=rng.randint(1, 60 * 24 * 365))
-    grouped = kind == "forum"
+    grouped = kind == "enrollment"
     count = rng.randint(1, 12) if grouped else 1
     # Most are read; the bench engineer keeps a long unread backlog.
     unread = rng.random() < (0.1 if engineer else 0.25)

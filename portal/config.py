@@ -6,6 +6,7 @@ without the prefix, as hosting platforms usually set them).
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +80,9 @@ def load_config():
             {d.strip().lower() for d in domains.split(",") if d.strip()}
         ),
         "PORTAL_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
+        # Where the footer's "Report a security problem" leads: an email
+        # address or an https:// page.
+        "PORTAL_SECURITY_CONTACT": _env("SECURITY_CONTACT", "security@example.com"),
         "PORTAL_MAIL_SENDER": _env(
             "MAIL_SENDER", "Guardians Portal <guardians@example.com>"
         ),
@@ -145,7 +149,22 @@ def finalise_config(config):
     if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:
         raise ConfigError("PORTAL_ALLOWED_EMAIL_DOMAINS must name at least one domain.")
     _check_certificate_lifetime(config)
+    config["PORTAL_SECURITY_CONTACT_HREF"] = security_contact_href(
+        config["PORTAL_SECURITY_CONTACT"]
+    )
     return config
+
+
+def security_contact_href(contact):
+    """The link for a security contact given as an email address or a URL."""
+    contact = (contact or "").strip()
+    if re.fullmatch(r"https?://[^\s\"'<>]+", contact):
+        return contact
+    if re.fullmatch(r"[^@\s\"'<>]+@[^@\s\"'<>]+\.[^@\s\"'<>]+", contact):
+        return "mailto:" + contact
+    raise ConfigError(
+        "PORTAL_SECURITY_CONTACT must be an email address or an http(s):// address."
+    )
 
 
 def _check_certificate_lifetime(config):

@@ -3,8 +3,6 @@ from wtforms import SelectField
 
 from portal.notifications.kinds import KINDS, Delivery
 
-DELIVERY_CHOICES = [(d.value, d.label) for d in Delivery]
-
 
 def preferences_form(current):
     """A form with one select per kind of notification, built from the kinds table."""
@@ -18,13 +16,18 @@ def preferences_form(current):
             name,
             SelectField(
                 kind.label,
-                choices=DELIVERY_CHOICES,
+                choices=[(d.value, d.label) for d in kind.choices],
                 description=kind.description,
                 default=current[name].value,
+                render_kw={"disabled": True} if kind.fixed else None,
             ),
         )
     return PreferencesForm()
 
 
 def chosen_deliveries(form):
-    return {name: Delivery(getattr(form, name).data) for name in KINDS}
+    """The choices made; a kind nobody may change keeps its default."""
+    return {
+        name: kind.default if kind.fixed else Delivery(getattr(form, name).data)
+        for name, kind in KINDS.items()
+    }

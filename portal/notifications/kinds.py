@@ -1,7 +1,8 @@
 """The kinds of notification, and how each reaches the inbox unless a person chooses.
 
 Digest-first defaults keep inboxes quiet: only security notices about one's own
-account go out immediately. Features add their kinds here.
+account go out immediately, and nobody can turn those off. Features add their
+kinds here as they land.
 """
 
 import enum
@@ -28,6 +29,12 @@ class Kind:
     label: str
     description: str
     default: Delivery
+    # A kind a person may not turn down: it always goes out as the default.
+    fixed: bool = False
+
+    @property
+    def choices(self):
+        return [self.default] if self.fixed else list(Delivery)
 
 
 KINDS = {
@@ -36,8 +43,10 @@ KINDS = {
         Kind(
             "account_security",
             "Account security",
-            "Your password was changed or reset.",
+            "Your password was changed or reset. Always emailed at once, so that "
+            "you hear of a change you did not make.",
             Delivery.IMMEDIATELY,
+            fixed=True,
         ),
         Kind(
             "roles",
@@ -62,27 +71,6 @@ KINDS = {
             "Training",
             "Training due dates and certification.",
             Delivery.DIGEST,
-        ),
-        Kind(
-            "mentorship",
-            "Mentorship",
-            "Mentor requests and check-ins.",
-            Delivery.DIGEST,
-        ),
-        Kind(
-            "forum",
-            "Forum",
-            "Replies, mentions and answers in threads you follow.",
-            Delivery.DIGEST,
-        ),
-        Kind(
-            "reviews",
-            "Security reviews",
-            "Feedback and scores from reviews you supported.",
-            Delivery.DIGEST,
-        ),
-        Kind(
-            "recognition", "Recognition", "Badges, awards and kudos.", Delivery.DIGEST
         ),
     ]
 }

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail.links import absolute_url
 from portal.mail.services import queue_email
@@ -18,6 +19,8 @@ def delivery_for(user_id, kind_name):
             NotificationPreference.kind == kind_name,
         )
     )
+    if kind(kind_name).fixed:
+        return kind(kind_name).default
     return chosen or kind(kind_name).default
 
 
@@ -29,11 +32,17 @@ def preferences_for(user_id):
             )
         ).all()
     )
-    return {name: chosen.get(name, k.default) for name, k in KINDS.items()}
+    return {
+        name: k.default if k.fixed else chosen.get(name, k.default)
+        for name, k in KINDS.items()
+    }
 
 
 def set_preferences(user, choices):
-    """Save ``{kind name: Delivery}`` for the person; unknown kinds are refused."""
+    """Save ``{kind name: Delivery}`` for the person; the person themself only.
+
+    Unknown kinds, and a choice a kind does not offer, are refused.
+    """
     existing = {
         p.kind: p
         for p in db.session.scalars(
@@ -43,7 +52,8 @@ def set_preferences(user, choices):
         )
     }
     for name, delivery in choices.items():
-        kind(name)
+        if delivery not in kind(name).choices:
+            raise DomainError(name, f"{kind(name).label} email cannot be turned off.")
         if name in existing:
             existing[name].delivery = delivery
         else:

@@ -9,7 +9,8 @@ has already seen, so they would flatter every figure).
   *other* questions it asked; the item is left out of the total so that it
   does not correlate with itself.
 - Distractors: for each wrong choice, the share of all first attempts that
-  picked it, and the shares in the strongest and weakest 27% by score.
+  picked it, and the shares in the strongest and weakest 27% by score
+  (the attempt's place by score among the version's first attempts).
 
 Figures are shown from the first answer, but a question is flagged only from
 MIN_SAMPLE answers: below that, noise flags good questions.
@@ -19,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import String, case, cast, func, select
 
 from portal.extensions import db
 from portal.training.models import AttemptStatus, QuizAnswer, QuizAttempt
@@ -80,74 +81,63 @@ def correlation(n, sx, sy, sxy, sxx, syy):
     return (n * sxy - sx * sy) / math.sqrt(var_x * var_y)
 
 
-def _first_attempts(version):
-    return and_(
-        QuizAttempt.module_version_id == version.id,
-        QuizAttempt.status == AttemptStatus.SUBMITTED,
-        QuizAttempt.round == 1,
-        QuizAttempt.number == 1,
-    )
-
-
-def _item_rest_sums(version):
-    """Per question: n and the sums behind difficulty and item-rest r, in SQL."""
-    credit = QuizAnswer.credit
-    rest = (QuizAttempt.points_earned - QuizAnswer.points * credit) / (
-        QuizAttempt.points_possible - QuizAnswer.points
-    )
-    rows = db.session.execute(
+def _first_attempts_ranked(version):
+    """Each first attempt at ``version`` with its points and its rank by score."""
+    return (
         select(
-            QuizAnswer.question_id,
-            func.count(),
-            func.sum(credit),
-            func.sum(rest),
-            func.sum(credit * rest),
-            func.sum(credit * credit),
-            func.sum(rest * rest),
+            QuizAttempt.id,
+            QuizAttempt.points_earned,
+            QuizAttempt.points_possible,
+            # Ties are split by id so that each group holds 27% exactly.
+            (
+                func.row_number().over(order_by=(QuizAttempt.score, QuizAttempt.id))
+                * 1.0
+                / func.count().over()
+            ).label("rank"),
         )
-        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
         .where(
-            _first_attempts(version),
-            QuizAttempt.points_possible > QuizAnswer.points,
+            QuizAttempt.module_version_id == version.id,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
+            QuizAttempt.round == 1,
+            QuizAttempt.number == 1,
         )
-        .group_by(QuizAnswer.question_id)
-    ).all()
-    return {row[0]: tuple(float(v or 0) for v in row[1:]) for row in rows}
-
-
-def _score_cutoffs(version):
-    """Scores bounding the weakest and strongest 27% of first attempts."""
-    scores = select(QuizAttempt.score).where(_first_attempts(version))
-    total = db.session.scalar(select(func.count()).select_from(scores.subquery()))
-    if not total:
-        return None, None
-    offset = max(0, math.ceil(GROUP_SHARE * total) - 1)
-    weak = db.session.scalar(scores.order_by(QuizAttempt.score).offset(offset).limit(1))
-    strong = db.session.scalar(
-        scores.order_by(QuizAttempt.score.desc()).offset(offset).limit(1)
+        .cte("first_attempts")
     )
-    return weak, strong
 
 
-def _picks(version, weak_cut, strong_cut):
-    """(question id, response as JSON text, group) -> answers, in SQL."""
+def _answer_sums(version):
+    """One row per (question, response, score group) with the sums behind every
+    figure; additive, so Python adds the groups up per question. One query."""
+    attempts = _first_attempts_ranked(version)
+    credit = QuizAnswer.credit
+    # The attempt's score on its other questions; NULL when it asked only this one.
+    rest = (attempts.c.points_earned - QuizAnswer.points * credit) / func.nullif(
+        attempts.c.points_possible - QuizAnswer.points, 0
+    )
+    paired = case((rest.isnot(None), credit))
     group = case(
-        (QuizAttempt.score >= strong_cut, "strong"),
-        (QuizAttempt.score <= weak_cut, "weak"),
+        (attempts.c.rank > 1 - GROUP_SHARE, "strong"),
+        (attempts.c.rank <= GROUP_SHARE, "weak"),
         else_="middle",
     )
-    rows = db.session.execute(
+    response = cast(QuizAnswer.response, String)
+    return db.session.execute(
         select(
             QuizAnswer.question_id,
-            cast(QuizAnswer.response, String),
+            response,
             group,
             func.count(),
+            func.sum(credit),
+            func.count(rest),
+            func.sum(paired),
+            func.sum(rest),
+            func.sum(paired * rest),
+            func.sum(paired * paired),
+            func.sum(rest * rest),
         )
-        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-        .where(_first_attempts(version))
-        .group_by(QuizAnswer.question_id, cast(QuizAnswer.response, String), group)
+        .join(attempts, attempts.c.id == QuizAnswer.attempt_id)
+        .group_by(QuizAnswer.question_id, response, group)
     ).all()
-    return rows
 
 
 def _choice_figures(question, picks):
@@ -199,24 +189,34 @@ def _flag(figures):
             figures.flags.append(flag)
 
 
+def _totals(rows):
+    """Per question: answers, credit, and the item-rest sums (n, x, y, xy, xx, yy)."""
+    totals = {}
+    for question_id, _response, _group, count, credit, *pair_sums in rows:
+        answers, credits, sums = totals.get(question_id, (0, 0.0, [0.0] * 6))
+        totals[question_id] = (
+            answers + count,
+            credits + float(credit or 0),
+            [a + float(b or 0) for a, b in zip(sums, pair_sums, strict=True)],
+        )
+    return totals
+
+
 def analyse_version(version):
-    """Figures and flags for every question of ``version``'s pool (four queries)."""
-    sums = _item_rest_sums(version)
-    weak_cut, strong_cut = _score_cutoffs(version)
+    """Figures and flags for every question of ``version``'s pool (one query)."""
+    rows = _answer_sums(version)
+    totals = _totals(rows)
     picks = {}
-    if weak_cut is not None:
-        for question_id, response, group, count in _picks(
-            version, weak_cut, strong_cut
-        ):
-            picks.setdefault(question_id, []).append((response, group, count))
+    for question_id, response, group, count, *_ in rows:
+        picks.setdefault(question_id, []).append((response, group, count))
     analysed = []
     for question in version.questions:
         figures = QuestionFigures(question=question)
-        if question["id"] in sums:
-            n, sx, sy, sxy, sxx, syy = sums[question["id"]]
-            figures.answers = int(n)
-            figures.difficulty = sx / n
-            figures.discrimination = correlation(n, sx, sy, sxy, sxx, syy)
+        if question["id"] in totals:
+            answers, credits, sums = totals[question["id"]]
+            figures.answers = answers
+            figures.difficulty = credits / answers
+            figures.discrimination = correlation(*sums)
         choices, groups = _choice_figures(question, picks.get(question["id"], []))
         figures.choices = choices
         figures.strong_group, figures.weak_group = groups["strong"], groups["weak"]

@@ -130,9 +130,9 @@ def certificate_by_code(code):
     )
 
 
-def module_statistics():
-    """Per module: submitted attempts, pass rate and average score, in SQL."""
-    rows = db.session.execute(
+def module_statistics(module_id=None):
+    """Per module (or just ``module_id``): attempts, pass rate and average, in SQL."""
+    query = (
         select(
             ModuleVersion.module_id,
             func.count(QuizAttempt.id),
@@ -143,7 +143,10 @@ def module_statistics():
         .join(QuizAttempt, QuizAttempt.module_version_id == ModuleVersion.id)
         .where(QuizAttempt.status == AttemptStatus.SUBMITTED)
         .group_by(ModuleVersion.module_id)
-    ).all()
+    )
+    if module_id is not None:
+        query = query.where(ModuleVersion.module_id == module_id)
+    rows = db.session.execute(query).all()
     return {
         module_id: {
             "attempts": attempts,

@@ -231,6 +231,6 @@ def module_stats(slug):
         module=module,
         version=version,
         questions=item_analysis.analyse_version(version),
-        summary=queries.module_statistics().get(module.id),
+        summary=queries.module_statistics(module.id).get(module.id),
         min_sample=item_analysis.MIN_SAMPLE,
     )

@@ -273,3 +273,29 @@ def test_the_certificate_lifetime_is_read_from_the_environment(clean_env):
 
     assert app.config["PORTAL_CERTIFICATE_VALID_MONTHS"] == 24
     assert app.config["PORTAL_CERTIFICATE_RENEWAL_DAYS"] == 60
+
+
+@pytest.mark.parametrize(
+    ("contact", "href"),
+    [
+        ("security@corp.example", "mailto:security@corp.example"),
+        ("https://corp.example/security", "https://corp.example/security"),
+    ],
+)
+def test_the_footer_links_the_security_contact(app_factory, clean_env, contact, href):
+    clean_env.setenv("PORTAL_SECURITY_CONTACT", contact)
+    app = app_factory()
+
+    html = app.test_client().get("/").get_data(as_text=True)
+
+    assert f'href="{href}">Report a security problem</a>' in html
+
+
+@pytest.mark.parametrize(
+    "contact", ["javascript:alert(1)", "not an address", 'x@y.z" onclick="a']
+)
+def test_a_security_contact_that_is_no_address_refuses_to_start(clean_env, contact):
+    clean_env.setenv("PORTAL_SECURITY_CONTACT", contact)
+
+    with pytest.raises(ConfigError, match="PORTAL_SECURITY_CONTACT"):
+        create_app({"SECRET_KEY": LONG_SECRET})

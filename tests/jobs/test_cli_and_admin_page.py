@@ -35,7 +35,7 @@ def test_scheduler_list_names_every_job(cli):
 
 
 def test_run_once_runs_the_period_then_says_it_is_done(cli, db, make_user):
-    notify(make_user(), "forum", "A reply", now=MONDAY - timedelta(days=1))
+    notify(make_user(), "enrollment", "A reply", now=MONDAY - timedelta(days=1))
     db.session.commit()
 
     first = cli("run-once", "weekly_digest", "--now", "2026-11-23T08:00:00")

@@ -45,7 +45,7 @@ def test_two_runners_queue_each_weekly_digest_once(app, app_factory, db, make_us
         for reply in range(number + 1):
             notify(
                 person,
-                "forum",
+                "enrollment",
                 f"Reply {reply} for {person.display_name}",
                 now=MONDAY - timedelta(days=2, minutes=reply),
             )
@@ -140,7 +140,9 @@ def test_a_runner_arriving_while_another_works_skips_the_period(app, app_factory
 
 def test_a_second_run_for_the_same_period_does_nothing(app, db, make_user):
     person = make_user()
-    notify(person, "forum", "A reply in your thread", now=MONDAY - timedelta(days=1))
+    notify(
+        person, "enrollment", "A reply in your thread", now=MONDAY - timedelta(days=1)
+    )
     db.session.commit()
     digest = JOBS_BY_NAME["weekly_digest"]
 

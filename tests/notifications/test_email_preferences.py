@@ -70,7 +70,7 @@ def test_by_default_a_security_notice_is_emailed_at_once_and_not_repeated(
 def test_by_default_a_forum_reply_waits_for_the_digest(db, make_user):
     person = make_user()
 
-    notify(person, "forum", "Sam replied to your question", now=DURING_THE_WEEK)
+    notify(person, "enrollment", "Sam replied to your question", now=DURING_THE_WEEK)
     db.session.commit()
 
     assert emails_to(db, person) == []
@@ -82,9 +82,9 @@ def test_by_default_a_forum_reply_waits_for_the_digest(db, make_user):
 
 def test_never_sends_no_email_but_keeps_the_notification(db, make_user):
     person = make_user()
-    set_preferences(person, {"forum": Delivery.NEVER})
+    set_preferences(person, {"enrollment": Delivery.NEVER})
 
-    notify(person, "forum", "Sam replied to your question", now=DURING_THE_WEEK)
+    notify(person, "enrollment", "Sam replied to your question", now=DURING_THE_WEEK)
     db.session.commit()
     send_weekly_digest(MONDAY)
     db.session.commit()
@@ -97,9 +97,9 @@ def test_never_sends_no_email_but_keeps_the_notification(db, make_user):
 
 def test_never_for_one_kind_leaves_the_others_in_the_digest(db, make_user):
     person = make_user()
-    set_preferences(person, {"forum": Delivery.NEVER, "roles": Delivery.DIGEST})
+    set_preferences(person, {"enrollment": Delivery.NEVER, "roles": Delivery.DIGEST})
 
-    notify(person, "forum", "Sam replied to your question", now=DURING_THE_WEEK)
+    notify(person, "enrollment", "Sam replied to your question", now=DURING_THE_WEEK)
     notify(person, "roles", "You now hold the Mentor role.", now=DURING_THE_WEEK)
     send_weekly_digest(MONDAY)
     db.session.commit()
@@ -114,11 +114,11 @@ def test_immediately_queues_the_email_at_once_and_leaves_it_out_of_the_digest(
     db, make_user
 ):
     person = make_user()
-    set_preferences(person, {"forum": Delivery.IMMEDIATELY})
+    set_preferences(person, {"enrollment": Delivery.IMMEDIATELY})
 
     notify(
         person,
-        "forum",
+        "enrollment",
         "Sam replied to your question",
         now=DURING_THE_WEEK,
         link="/forum/threads/3",
@@ -142,11 +142,11 @@ def test_an_email_already_sent_is_not_repeated_after_switching_to_the_digest(
     db, make_user
 ):
     person = make_user()
-    set_preferences(person, {"forum": Delivery.IMMEDIATELY})
-    notify(person, "forum", "Sam replied to your question", now=DURING_THE_WEEK)
+    set_preferences(person, {"enrollment": Delivery.IMMEDIATELY})
+    notify(person, "enrollment", "Sam replied to your question", now=DURING_THE_WEEK)
     db.session.commit()
 
-    set_preferences(person, {"forum": Delivery.DIGEST})
+    set_preferences(person, {"enrollment": Delivery.DIGEST})
     send_weekly_digest(MONDAY)
     db.session.commit()
 

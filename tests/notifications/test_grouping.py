@@ -17,7 +17,7 @@ GROUP = "forum:thread:7:replies"
 def reply(recipient, now, group_key=GROUP):
     return notify(
         recipient,
-        "forum",
+        "enrollment",
         "New reply in “Threat modelling 101”",
         now=now,
         link="/forum/threads/7",
@@ -89,7 +89,7 @@ def test_groups_are_per_recipient_and_per_key(db, make_user):
     reply(other, NOW)
     reply(reader, NOW)
     for _ in range(2):
-        notify(reader, "forum", "Ungrouped", now=NOW)
+        notify(reader, "enrollment", "Ungrouped", now=NOW)
     db.session.commit()
 
     assert [(n.group_key, n.count) for n in rows(db, reader.id)] == [

@@ -7,11 +7,12 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from portal.errors import DomainError
 from portal.mail.links import PREFERENCES_LINK_DAYS, PREFERENCES_SALT
 from portal.mail.models import OutboxMessage
 from portal.notifications.jobs import send_weekly_digest
 from portal.notifications.kinds import KINDS, Delivery
-from portal.notifications.services import notify, preferences_for
+from portal.notifications.services import notify, preferences_for, set_preferences
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/notifications/email/[\w.\-]+)")
@@ -45,7 +46,7 @@ def test_every_email_has_a_link_that_opens_the_persons_preferences(
     if email == "immediate":
         notify(person, "account_security", "Your password was changed.", now=MONDAY)
     elif email == "digest":
-        notify(person, "forum", "A reply", now=MONDAY - timedelta(days=1))
+        notify(person, "enrollment", "A reply", now=MONDAY - timedelta(days=1))
         send_weekly_digest(MONDAY)
     else:
         assert (
@@ -73,16 +74,16 @@ def test_saving_from_the_link_changes_only_that_persons_preferences(
     path = preferences_path(db, person)
 
     response = client.post(
-        path, data=all_kinds(forum="never", account_security="digest")
+        path, data=all_kinds(enrollment="never", roles="immediately")
     )
 
     assert response.status_code == 302
     assert response.headers["Location"] == path
     chosen = preferences_for(person.id)
-    assert chosen["forum"] == Delivery.NEVER
-    assert chosen["account_security"] == Delivery.DIGEST
-    assert chosen["roles"] == Delivery.DIGEST
-    assert preferences_for(other.id)["forum"] == Delivery.DIGEST
+    assert chosen["enrollment"] == Delivery.NEVER
+    assert chosen["account_security"] == Delivery.IMMEDIATELY
+    assert chosen["roles"] == Delivery.IMMEDIATELY
+    assert preferences_for(other.id)["enrollment"] == Delivery.DIGEST
     assert "Your email preferences are saved." in client.get(path).text
 
 
@@ -121,8 +122,8 @@ def test_a_forged_or_tampered_link_is_not_found(app, client, db, make_user):
         )
         assert response.status_code == 404, name
 
-    assert preferences_for(victim.id)["forum"] == Delivery.DIGEST
-    assert preferences_for(attacker.id)["forum"] == Delivery.DIGEST
+    assert preferences_for(victim.id)["enrollment"] == Delivery.DIGEST
+    assert preferences_for(attacker.id)["enrollment"] == Delivery.DIGEST
 
 
 def test_a_deactivated_persons_link_stops_working(client, db, make_user):
@@ -156,3 +157,23 @@ def test_a_link_works_for_ninety_days(app, client, db, make_user):
 
     assert client.get(f"/notifications/email/{fresh}").status_code == 200
     assert client.get(f"/notifications/email/{stale}").status_code == 404
+
+
+@pytest.mark.parametrize("choice", ["never", "digest"])
+def test_account_security_email_cannot_be_turned_down(client, db, make_user, choice):
+    person = make_user()
+    notify(person, "account_security", "Your password was changed.", now=MONDAY)
+    db.session.commit()
+    path = preferences_path(db, person)
+
+    page = client.get(path).text
+    refused = client.post(path, data=all_kinds(account_security=choice, roles="never"))
+
+    assert "Always emailed at once" in page
+    assert refused.status_code == 200, "the form is shown again"
+    assert "Not a valid choice" in refused.text
+    chosen = preferences_for(person.id)
+    assert chosen["account_security"] == Delivery.IMMEDIATELY
+    assert chosen["roles"] == Delivery.DIGEST, "nothing saved"
+    with pytest.raises(DomainError, match="cannot be turned off"):
+        set_preferences(person, {"account_security": Delivery.NEVER})

@@ -19,7 +19,11 @@ NEW_PASSWORD = "quartz lantern harbour drift"
 
 def notification(db, recipient, title, link="", minutes=0):
     made = notify(
-        recipient, "forum", title, now=EARLIER + timedelta(minutes=minutes), link=link
+        recipient,
+        "enrollment",
+        title,
+        now=EARLIER + timedelta(minutes=minutes),
+        link=link,
     )
     db.session.commit()
     return made.id
@@ -206,7 +210,7 @@ def test_the_page_runs_the_same_number_of_queries_however_many_notifications(
         for n in range(grow_by):
             notify(
                 engineer,
-                "forum",
+                "enrollment",
                 f"Reply {n}",
                 now=EARLIER,
                 link=f"/forum/{n}",
@@ -229,15 +233,15 @@ def test_ones_own_preferences_page_saves_and_refuses_unknown_choices(
     choices = {name: kind.default.value for name, kind in KINDS.items()}
 
     refused = client.post(
-        "/notifications/preferences", data={**choices, "forum": "hourly"}
+        "/notifications/preferences", data={**choices, "enrollment": "hourly"}
     )
     assert refused.status_code == 200
-    assert preferences_for(engineer.id)["forum"] == Delivery.DIGEST
+    assert preferences_for(engineer.id)["enrollment"] == Delivery.DIGEST
 
     saved = client.post(
-        "/notifications/preferences", data={**choices, "forum": "never"}
+        "/notifications/preferences", data={**choices, "enrollment": "never"}
     )
 
     assert saved.status_code == 302
     assert saved.headers["Location"] == "/notifications/preferences"
-    assert preferences_for(engineer.id)["forum"] == Delivery.NEVER
+    assert preferences_for(engineer.id)["enrollment"] == Delivery.NEVER

@@ -54,12 +54,15 @@ def test_only_people_with_unread_news_this_week_get_a_digest(db, make_user):
         make_user(name="Frank (read it all)"),
     )
     notify(
-        alice, "forum", "Sam replied to “Secrets in CI”", now=MONDAY - timedelta(days=1)
+        alice,
+        "enrollment",
+        "Sam replied to “Secrets in CI”",
+        now=MONDAY - timedelta(days=1),
     )
     for n in range(3):
         notify(
             alice,
-            "forum",
+            "enrollment",
             "New reply",
             now=MONDAY - timedelta(days=2, minutes=n),
             group_key="thread:9",
@@ -78,13 +81,19 @@ def test_only_people_with_unread_news_this_week_get_a_digest(db, make_user):
         now=MONDAY - timedelta(days=4),
     )
     notify(
-        dave, "forum", "A reply Dave will never read", now=MONDAY - timedelta(days=1)
+        dave,
+        "enrollment",
+        "A reply Dave will never read",
+        now=MONDAY - timedelta(days=1),
     )
     dave.active = False
     notify(
-        erin, "forum", "Last month's reply", now=MONDAY - timedelta(days=7, minutes=1)
+        erin,
+        "enrollment",
+        "Last month's reply",
+        now=MONDAY - timedelta(days=7, minutes=1),
     )
-    read = notify(frank, "forum", "Already read", now=MONDAY - timedelta(days=1))
+    read = notify(frank, "enrollment", "Already read", now=MONDAY - timedelta(days=1))
     db.session.flush()
     mark_read(frank, read.id, MONDAY - timedelta(hours=1))
     db.session.commit()
@@ -117,7 +126,7 @@ def test_titles_are_escaped_in_the_html_digest(db, make_user):
     person = make_user()
     notify(
         person,
-        "forum",
+        "enrollment",
         "Reply to <script>alert(1)</script>",
         now=MONDAY - timedelta(days=1),
     )
@@ -134,7 +143,7 @@ def test_titles_are_escaped_in_the_html_digest(db, make_user):
 def test_every_digest_carries_the_persons_own_preferences_link(db, make_user):
     people = [make_user() for _ in range(3)]
     for person in people:
-        notify(person, "forum", "A reply", now=MONDAY - timedelta(days=1))
+        notify(person, "enrollment", "A reply", now=MONDAY - timedelta(days=1))
     db.session.commit()
 
     send_weekly_digest(MONDAY)
@@ -151,16 +160,16 @@ def test_every_digest_carries_the_persons_own_preferences_link(db, make_user):
 
 def test_two_runs_in_one_week_send_one_digest_and_the_next_week_another(db, make_user):
     person = make_user()
-    notify(person, "forum", "Monday's news", now=MONDAY - timedelta(days=1))
+    notify(person, "enrollment", "Monday's news", now=MONDAY - timedelta(days=1))
     db.session.commit()
 
     send_weekly_digest(MONDAY)
-    notify(person, "forum", "Wednesday's news", now=MONDAY + timedelta(days=2))
+    notify(person, "enrollment", "Wednesday's news", now=MONDAY + timedelta(days=2))
     send_weekly_digest(MONDAY + timedelta(days=3))
     db.session.commit()
     assert len(digests(db)) == 1
 
-    notify(person, "forum", "Next week's news", now=MONDAY + timedelta(days=5))
+    notify(person, "enrollment", "Next week's news", now=MONDAY + timedelta(days=5))
     assert (
         send_weekly_digest(MONDAY + timedelta(days=7))
         == "1 digest(s) queued for 2026-W49"
@@ -177,13 +186,13 @@ def test_two_runs_in_one_week_send_one_digest_and_the_next_week_another(db, make
 
 def test_the_scheduled_digest_runs_once_per_iso_week(db, make_user):
     person = make_user()
-    notify(person, "forum", "Monday's news", now=MONDAY - timedelta(days=1))
+    notify(person, "enrollment", "Monday's news", now=MONDAY - timedelta(days=1))
     db.session.commit()
     digest = JOBS_BY_NAME["weekly_digest"]
 
     first = run_job(digest, MONDAY)
     same_week = run_job(digest, MONDAY + timedelta(days=6, hours=15))
-    notify(person, "forum", "Next week's news", now=MONDAY + timedelta(days=6))
+    notify(person, "enrollment", "Next week's news", now=MONDAY + timedelta(days=6))
     db.session.commit()
     next_week = run_job(digest, MONDAY + timedelta(days=7))
 
