@@ -1,4 +1,4 @@
-"""Small helpers shared by views."""
+"""The one helper every view uses to call a service and finish the request."""
 
 from flask import flash, redirect
 
@@ -6,15 +6,52 @@ from portal.errors import DomainError
 from portal.extensions import db
 
 
-def commit_or_flash_error(action, success, target):
-    """Run one service call: commit and flash ``success``, or roll back and flash
-    the rule it broke; then go to ``target`` (post/redirect/get)."""
+def _value(given, result):
+    return given(result) if callable(given) else given
+
+
+def show_error(error, form=None, category="danger"):
+    """Put a service's message on the form field it names, else flash it."""
+    if form is not None and error.field in form:
+        field = form[error.field]
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, category)
+
+
+def run_service(
+    action,
+    *,
+    success,
+    target,
+    form=None,
+    error_target=None,
+    error_category="danger",
+    after_commit=None,
+):
+    """Call one service (``action``, no arguments) and finish the request.
+
+    It worked: commit, flash ``success`` (unless None) and redirect to
+    ``target``; either may be a function of what the service returned. It
+    broke a rule (DomainError): roll back and show the message on the form
+    field it names, or flash it. With a ``form`` the view gets None back and
+    shows the form again; without one it redirects to ``error_target`` (or
+    ``target``) so that a button press ends in post/redirect/get.
+    ``after_commit`` gets the service's result once it is committed (to sign
+    someone in, say).
+    """
     try:
-        action()
+        result = action()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(target)
+        show_error(error, form, error_category)
+        if form is not None:
+            return None
+        return redirect(_value(error_target or target, None))
+    db.session.commit()
+    if after_commit is not None:
+        after_commit(result)
+    message = _value(success, result)
+    if message:
+        flash(message, "success")
+    return redirect(_value(target, result))

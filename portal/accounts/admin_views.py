@@ -1,6 +1,6 @@
 """Admin pages: people and their roles, orgs and teams."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import queries, services
@@ -15,9 +15,8 @@ from portal.accounts.models import Org, Role, Team, User
 from portal.auth.forms import PostOnlyForm
 from portal.auth.permissions import role_required
 from portal.database import utcnow
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.web import commit_or_flash_error
+from portal.web import run_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,12 +51,16 @@ def user(user_id):
 
 
 def _apply(user_id, action, success):
-    """Run an account change for the user, then go back to their admin page."""
+    """Run an account change for the user, then go back to their admin page.
+
+    ``success`` is a function of the person's name (people's text never passes
+    through ``str.format``).
+    """
     user = db.get_or_404(User, user_id)
-    return commit_or_flash_error(
+    return run_service(
         lambda: action(user),
-        success.format(name=user.display_name),
-        url_for("admin.user", user_id=user_id),
+        success=success(user.display_name),
+        target=url_for("admin.user", user_id=user_id),
     )
 
 
@@ -70,7 +73,7 @@ def grant_role(user_id):
     return _apply(
         user_id,
         lambda u: services.grant_role(current_user, u, role, utcnow()),
-        f"{{name}} now holds the {role.label} role.",
+        lambda name: f"{name} now holds the {role.label} role.",
     )
 
 
@@ -82,7 +85,7 @@ def revoke_role(user_id, role):
     return _apply(
         user_id,
         lambda u: services.revoke_role(current_user, u, role, utcnow()),
-        f"{{name}} no longer holds the {role.label} role.",
+        lambda name: f"{name} no longer holds the {role.label} role.",
     )
 
 
@@ -96,7 +99,7 @@ def deactivate(user_id):
         lambda u: services.deactivate_user(
             current_user, u, utcnow(), form.reason.data or ""
         ),
-        "{name}'s account is deactivated and signed out everywhere.",
+        lambda name: f"{name}'s account is deactivated and signed out everywhere.",
     )
 
 
@@ -107,7 +110,7 @@ def reactivate(user_id):
     return _apply(
         user_id,
         lambda u: services.reactivate_user(current_user, u),
-        "{name}'s account is active again.",
+        lambda name: f"{name}'s account is active again.",
     )
 
 
@@ -118,17 +121,18 @@ def edit_org(org_id=None):
     form = OrgForm(obj=org)
     if form.validate_on_submit():
         fields = {"name": form.name.data, "description": form.description.data or ""}
-        try:
-            if org is None:
-                org = services.create_org(current_user, **fields)
-            else:
-                services.update_org(current_user, org, **fields)
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"Org {org.name} is saved.", "success")
-            return redirect(url_for("accounts.org", org_id=org.id))
+        done = run_service(
+            lambda: (
+                services.create_org(current_user, **fields)
+                if org is None
+                else services.update_org(current_user, org, **fields)
+            ),
+            success=lambda saved: f"Org {saved.name} is saved.",
+            target=lambda saved: url_for("accounts.org", org_id=saved.id),
+            form=form,
+        )
+        if done:
+            return done
     return render_template("admin/org_form.html", form=form, org=org)
 
 
@@ -150,15 +154,16 @@ def edit_team(team_id=None):
             "name": form.name.data,
             "description": form.description.data or "",
         }
-        try:
-            if team is None:
-                team = services.create_team(current_user, **fields)
-            else:
-                services.update_team(current_user, team, **fields)
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"Team {team.name} is saved.", "success")
-            return redirect(url_for("accounts.team", team_id=team.id))
+        done = run_service(
+            lambda: (
+                services.create_team(current_user, **fields)
+                if team is None
+                else services.update_team(current_user, team, **fields)
+            ),
+            success=lambda saved: f"Team {saved.name} is saved.",
+            target=lambda saved: url_for("accounts.team", team_id=saved.id),
+            form=form,
+        )
+        if done:
+            return done
     return render_template("admin/team_form.html", form=form, team=team)

@@ -22,6 +22,7 @@ def update_profile(user, *, display_name, team_id, location, seniority, bio):
     user.seniority = Seniority(seniority) if seniority else None
     user.bio_markdown = bio
     user.bio_html = render_user_markdown(bio)
+    return user
 
 
 def _check_org_name(name, org=None):
@@ -46,6 +47,7 @@ def update_org(actor, org, *, name, description):
     changes = {"name": [org.name, name]} if org.name != name else {}
     org.name, org.description = name, description.strip()
     record_audit(actor, "org.update", "org", org.id, **changes)
+    return org
 
 
 def _check_team_name(org_id, name, team=None):
@@ -82,6 +84,7 @@ def update_team(actor, team, *, org_id, name, description):
         org_id=[team.org_id, org_id],
     )
     team.org_id, team.name, team.description = org_id, name, description.strip()
+    return team
 
 
 def _active_admin_count():

@@ -1,14 +1,14 @@
 """Profiles and the org/team directory, for signed-in colleagues."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from portal.accounts import queries, services
 from portal.accounts.forms import DeactivateForm, ProfileForm
 from portal.accounts.models import Org, Team, User
 from portal.database import utcnow
-from portal.errors import DomainError
 from portal.extensions import db
+from portal.web import run_service
 
 bp = Blueprint("accounts", __name__)
 
@@ -25,21 +25,21 @@ def profile():
         form.team_id.data = user.team_id or queries.NO_TEAM
         form.seniority.data = user.seniority.value if user.seniority else ""
     if form.validate_on_submit():
-        try:
-            services.update_profile(
+        done = run_service(
+            lambda: services.update_profile(
                 user,
                 display_name=form.display_name.data,
                 team_id=queries.team_id_or_none(form.team_id.data),
                 location=form.location.data or "",
                 seniority=form.seniority.data,
                 bio=form.bio.data or "",
-            )
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("accounts.profile"))
+            ),
+            success="Your profile is saved.",
+            target=url_for("accounts.profile"),
+            form=form,
+        )
+        if done:
+            return done
     return render_template(
         "accounts/profile_edit.html", form=form, user=user, close_form=DeactivateForm()
     )
@@ -51,22 +51,20 @@ def close_account():
     """Deactivate one's own account (an admin can reactivate it)."""
     form = DeactivateForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit():
-        try:
-            services.deactivate_user(
-                user, user, utcnow(), reason=form.reason.data or "closed by owner"
-            )
-        except DomainError as error:
-            flash(error.message, "danger")
-            return redirect(url_for("accounts.profile"))
-        db.session.commit()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.profile"))
+    response = run_service(
+        lambda: services.deactivate_user(
+            user, user, utcnow(), reason=form.reason.data or "closed by owner"
+        ),
+        success="Your account is closed. An admin can reopen it if you change "
+        "your mind.",
+        target=url_for("auth.login"),
+        error_target=url_for("accounts.profile"),
+    )
+    if not user.active:
         logout_user()
-        flash(
-            "Your account is closed. An admin can reopen it if you change your mind.",
-            "info",
-        )
-        return redirect(url_for("auth.login"))
-    return redirect(url_for("accounts.profile"))
+    return response
 
 
 @bp.route("/people/<int:user_id>")

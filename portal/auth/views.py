@@ -24,10 +24,9 @@ from portal.auth.forms import (
 )
 from portal.auth.throttle import login_limits, reset_limits
 from portal.database import utcnow
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.mail.services import deliver_pending
 from portal.security import safe_next
+from portal.web import run_service
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -53,22 +52,24 @@ def signup():
     form = SignupForm()
     form.team_id.choices = team_choices()
     if form.validate_on_submit():
-        try:
-            user = services.sign_up(
+        done = run_service(
+            lambda: services.sign_up(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 team_id=team_id_or_none(form.team_id.data),
                 password=form.password.data,
                 allowed_domains=current_app.config["PORTAL_ALLOWED_EMAIL_DOMAINS"],
                 now=utcnow(),
-            )
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            _sign_in(user, remember=False)
-            flash(f"Welcome to the Guardians Portal, {user.display_name}.", "success")
-            return redirect(url_for("core.index"))
+            ),
+            success=lambda user: (
+                f"Welcome to the Guardians Portal, {user.display_name}."
+            ),
+            target=url_for("core.index"),
+            form=form,
+            after_commit=lambda user: _sign_in(user, remember=False),
+        )
+        if done:
+            return done
     return render_template(
         "auth/signup.html",
         form=form,
@@ -107,24 +108,22 @@ def logout():
 def change_password():
     """Change one's own password; every other session ends."""
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user,
+        done = run_service(
+            lambda: services.change_password(
+                user,
                 current_password=form.current_password.data,
                 new_password=form.password.data,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            _sign_in(current_user._get_current_object(), remember=False)
-            flash(
-                "Your password is changed. Other devices have been signed out.",
-                "success",
-            )
-            return redirect(url_for("accounts.profile"))
+            ),
+            success="Your password is changed. Other devices have been signed out.",
+            target=url_for("accounts.profile"),
+            form=form,
+            after_commit=lambda _: _sign_in(user, remember=False),
+        )
+        if done:
+            return done
     return render_template("auth/change_password.html", form=form)
 
 
@@ -134,15 +133,14 @@ def forgot_password():
     form = ForgotPasswordForm()
     minutes = current_app.config["PORTAL_PASSWORD_RESET_MINUTES"]
     if form.validate_on_submit():
-        now = utcnow()
+        # Only queued here: the outbox job sends it, so the answer takes as long
+        # for an address nobody uses as for a real one.
         services.request_password_reset(
             form.email.data,
-            now=now,
+            now=utcnow(),
             ttl_minutes=minutes,
             base_url=current_app.config["PORTAL_BASE_URL"],
         )
-        db.session.commit()
-        deliver_pending(current_app.config, now)
         db.session.commit()
         flash(RESET_SENT.format(minutes=minutes), "info")
         return redirect(url_for("auth.login"))
@@ -157,13 +155,13 @@ def reset_password(token):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data, utcnow())
-        except DomainError as error:
-            form.password.errors.append(error.message)
-        else:
-            db.session.commit()
-            session.clear()
-            flash("Your password is set. Sign in with it now.", "success")
-            return redirect(url_for("auth.login"))
+        done = run_service(
+            lambda: services.reset_password(token, form.password.data, utcnow()),
+            success="Your password is set. Sign in with it now.",
+            target=url_for("auth.login"),
+            form=form,
+            after_commit=lambda _: session.clear(),
+        )
+        if done:
+            return done
     return render_template("auth/reset_password.html", form=form)

@@ -29,10 +29,9 @@ from portal.enrollment.forms import (
 )
 from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.training.queries import required_modules
-from portal.web import commit_or_flash_error
+from portal.web import run_service
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
@@ -103,11 +102,16 @@ def application(enrollment_id):
 
 
 def _decide(enrollment_id, action, success):
+    """Run a decision on the application, then go back to it.
+
+    ``success`` is a function of the applicant's name: names and cohort names
+    are people's text and never pass through ``str.format``.
+    """
     enrollment = db.get_or_404(Enrollment, enrollment_id)
-    return commit_or_flash_error(
+    return run_service(
         lambda: action(enrollment),
-        success.format(name=enrollment.user.display_name),
-        url_for("program.application", enrollment_id=enrollment_id),
+        success=success(enrollment.user.display_name),
+        target=url_for("program.application", enrollment_id=enrollment_id),
     )
 
 
@@ -122,7 +126,7 @@ def approve(enrollment_id):
     return _decide(
         enrollment_id,
         lambda e: services.place_in_cohort(current_user, e, cohort, utcnow()),
-        f"{{name}} is approved into {cohort.name}.",
+        lambda name: f"{name} is approved into {cohort.name}.",
     )
 
 
@@ -135,7 +139,7 @@ def decline(enrollment_id):
     return _decide(
         enrollment_id,
         lambda e: services.decline(current_user, e, form.reason.data, utcnow()),
-        "{name}'s application is declined.",
+        lambda name: f"{name}'s application is declined.",
     )
 
 
@@ -149,7 +153,7 @@ def make_alumni(enrollment_id):
         lambda e: services.transition(
             e, S.ALUMNI, actor=current_user, now=utcnow(), reason=form.reason.data or ""
         ),
-        "{name} is now an alumni Guardian.",
+        lambda name: f"{name} is now an alumni Guardian.",
     )
 
 
@@ -165,30 +169,22 @@ def new_cohort():
     modules = required_modules()
     form = cohort_form(modules)
     if form.validate_on_submit():
-        try:
-            cohort = services.create_cohort(
+        done = run_service(
+            lambda: services.create_cohort(
                 current_user,
                 name=form.name.data,
                 start_date=form.start_date.data,
                 capacity=form.capacity.data,
                 now=utcnow(),
                 due_dates={m.id: field.data for m, field in form.due_fields},
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Cohort {cohort.name} is open.", "success")
-            return redirect(url_for("program.cohort", cohort_id=cohort.id))
+            ),
+            success=lambda cohort: f"Cohort {cohort.name} is open.",
+            target=lambda cohort: url_for("program.cohort", cohort_id=cohort.id),
+            form=form,
+        )
+        if done:
+            return done
     return render_template("program/cohort_form.html", form=form)
-
-
-def _show_error(form, error):
-    if error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -249,15 +245,12 @@ def place(cohort_id):
     chosen = db.session.scalars(
         select(Enrollment).where(Enrollment.id.in_(form.enrollment_ids.data))
     ).all()
-    try:
-        services.place_many(current_user, cohort, chosen, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"Nobody was placed: {error.message}", "danger")
-        return redirect(url_for("program.suggest", cohort_id=cohort.id))
-    db.session.commit()
-    flash(f"{len(chosen)} applicant(s) approved into {cohort.name}.", "success")
-    return redirect(url_for("program.cohort", cohort_id=cohort.id))
+    return run_service(
+        lambda: services.place_many(current_user, cohort, chosen, utcnow()),
+        success=f"{len(chosen)} applicant(s) approved into {cohort.name}.",
+        target=url_for("program.cohort", cohort_id=cohort.id),
+        error_target=url_for("program.suggest", cohort_id=cohort.id),
+    )
 
 
 @bp.route("/coverage")

@@ -12,6 +12,7 @@ from portal.accounts.models import Role, Team
 from portal.accounts.services import grant_role, revoke_role
 from portal.audit.services import record_audit
 from portal.auth.permissions import has_any_role
+from portal.auth.services import find_user_by_email
 from portal.enrollment import lifecycle
 from portal.enrollment.models import (
     Cohort,
@@ -173,8 +174,12 @@ def apply(user, *, guarded_team_id, motivation, manager_email, hours_per_week, n
     )
 
 
-def nominate(actor, nominee, *, guarded_team_id, motivation, hours_per_week, now):
-    """A manager nominates someone; the nominee confirms before it is an application."""
+def nominate(actor, email, *, guarded_team_id, motivation, hours_per_week, now):
+    """Anyone signed in nominates a colleague by email; the nominee confirms
+    before it is an application."""
+    nominee = find_user_by_email(email)
+    if nominee is None:
+        raise DomainError("email", "No active account uses this address.")
     if nominee.id == actor.id:
         raise DomainError("email", "Apply yourself instead of nominating yourself.")
     if not nominee.active:
@@ -257,8 +262,24 @@ def place_in_cohort(actor, enrollment, cohort, now):
 
 
 def place_many(actor, cohort, enrollments, now):
+    """Approve several applications into a cohort: all of them or none.
+
+    Program managers only; the caller rolls back on DomainError.
+    """
+    free = cohort.capacity - cohort.seats_taken
+    if len(enrollments) > free:
+        raise DomainError(
+            "cohort",
+            f"Nobody was placed: {free} seat{'s' if free != 1 else ''} free, "
+            f"{len(enrollments)} chosen.",
+        )
     for enrollment in enrollments:
-        place_in_cohort(actor, enrollment, cohort, now)
+        try:
+            place_in_cohort(actor, enrollment, cohort, now)
+        except DomainError as error:
+            raise DomainError(
+                error.field, f"Nobody was placed: {error.message}"
+            ) from error
 
 
 def decline(actor, enrollment, reason, now):

@@ -4,15 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.queries import team_choices
-from portal.auth.services import find_user_by_email
 from portal.database import utcnow
 from portal.enrollment import queries, services
 from portal.enrollment.forms import ApplyForm, NominateForm, ReasonForm, StepDownForm
 from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.web import commit_or_flash_error
+from portal.web import run_service
 
 bp = Blueprint("enrollment", __name__, url_prefix="/guardians")
 
@@ -33,24 +31,21 @@ def apply():
     if not form.is_submitted() and current_user.team_id:
         form.guarded_team_id.data = current_user.team_id
     if form.validate_on_submit():
-        try:
-            services.apply(
+        done = run_service(
+            lambda: services.apply(
                 current_user,
                 guarded_team_id=form.guarded_team_id.data,
                 motivation=form.motivation.data,
                 manager_email=form.manager_email.data,
                 hours_per_week=form.hours_per_week.data,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form[error.field].errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(
-                "Your application is in. A program manager will review it.", "success"
-            )
-            return redirect(url_for("enrollment.application"))
+            ),
+            success="Your application is in. A program manager will review it.",
+            target=url_for("enrollment.application"),
+            form=form,
+        )
+        if done:
+            return done
     return render_template("enrollment/apply.html", form=form)
 
 
@@ -61,28 +56,24 @@ def nominate():
     form = NominateForm()
     form.guarded_team_id.choices = _teams()
     if form.validate_on_submit():
-        nominee = find_user_by_email(form.email.data)
-        try:
-            if nominee is None:
-                raise DomainError("email", "No active account uses this address.")
-            services.nominate(
+        done = run_service(
+            lambda: services.nominate(
                 current_user,
-                nominee,
+                form.email.data,
                 guarded_team_id=form.guarded_team_id.data,
                 motivation=form.motivation.data,
                 hours_per_week=form.hours_per_week.data,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form[error.field].errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(
-                f"{nominee.display_name} is nominated and has been asked to confirm.",
-                "success",
-            )
-            return redirect(url_for("core.index"))
+            ),
+            success=lambda nomination: (
+                f"{nomination.user.display_name} is "
+                "nominated and has been asked to confirm."
+            ),
+            target=url_for("core.index"),
+            form=form,
+        )
+        if done:
+            return done
     return render_template("enrollment/nominate.html", form=form)
 
 
@@ -109,8 +100,10 @@ def _own_enrollment(enrollment_id):
 
 def _act(enrollment_id, action, success):
     enrollment = _own_enrollment(enrollment_id)
-    return commit_or_flash_error(
-        lambda: action(enrollment), success, url_for("enrollment.application")
+    return run_service(
+        lambda: action(enrollment),
+        success=success,
+        target=url_for("enrollment.application"),
     )
 
 

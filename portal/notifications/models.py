@@ -47,7 +47,8 @@ class Notification(TimestampMixin, db.Model):
     @property
     def display_title(self):
         if self.count > 1 and self.title_many:
-            return self.title_many.format(count=self.count)
+            # Not str.format: a title may carry people's text with braces in it.
+            return self.title_many.replace("{count}", str(self.count))
         return self.title
 
 

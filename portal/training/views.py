@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from portal.auth.forms import PostOnlyForm
 from portal.auth.permissions import can_run_program
 from portal.database import utcnow
-from portal.errors import DomainError, NotAllowed
+from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.training import certificates, item_analysis, queries, services
 from portal.training.forms import (
@@ -27,7 +27,7 @@ from portal.training.forms import (
 from portal.training.models import AttemptStatus, QuizAttempt
 from portal.training.quiz import asked_questions, result_items, review_level
 from portal.training.standing import TrainingPolicy
-from portal.web import commit_or_flash_error
+from portal.web import run_service
 
 bp = Blueprint("training", __name__)
 
@@ -87,16 +87,15 @@ def start_attempt(slug):
     module = _module_or_404(slug)
     if not PostOnlyForm().validate_on_submit():
         abort(400)
-    try:
-        attempt = services.start_attempt(
+    return run_service(
+        lambda: services.start_attempt(
             current_user, module, utcnow(), policy=_policy()
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("training.module", slug=slug))
-    db.session.commit()
-    return redirect(url_for("training.attempt", attempt_id=attempt.id))
+        ),
+        success=None,
+        target=lambda attempt: url_for("training.attempt", attempt_id=attempt.id),
+        error_target=url_for("training.module", slug=slug),
+        error_category="warning",
+    )
 
 
 def _own_attempt_or_404(attempt_id):
@@ -115,20 +114,18 @@ def attempt(attempt_id):
         return _result_page(attempt)
     form = quiz_form(attempt)
     if form.validate_on_submit():
-        try:
-            services.submit_attempt(
+        return run_service(
+            lambda: services.submit_attempt(
                 current_user,
                 attempt,
                 responses_from(form, attempt),
                 utcnow(),
-                policy=_policy(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        else:
-            db.session.commit()
-        return redirect(url_for("training.attempt", attempt_id=attempt.id))
+                _policy(),
+            ),
+            success=None,
+            target=url_for("training.attempt", attempt_id=attempt.id),
+            error_category="warning",
+        )
     version = attempt.module_version
     return render_template(
         "training/quiz.html",
@@ -198,12 +195,12 @@ def revoke_certificate(code):
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors) or "Give the reason.", "danger")
         return redirect(target)
-    return commit_or_flash_error(
+    return run_service(
         lambda: certificates.revoke_certificate(
             current_user, certificate, form.reason.data, utcnow()
         ),
-        "The certificate is revoked and its holder has been told.",
-        target,
+        success="The certificate is revoked and its holder has been told.",
+        target=target,
     )
 
 
