@@ -30,6 +30,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
+# Links in email point at the server `make run` starts, unless PORTAL_BASE_URL says otherwise.
+run: export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/flask devserver --prepare --host $(HOST) --port $(PORT)
 

@@ -15,6 +15,15 @@ class DomainError(Exception):
         self.message = message
 
 
+def required_text(value, field, message="Enter a name."):
+    """``value`` without surrounding spaces; a DomainError on ``field`` when
+    nothing is left, so that a name of spaces never reaches the database."""
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(field, message)
+    return text
+
+
 class NotAllowed(Exception):
     """The person may not do this; rendered as 403."""
 

@@ -17,13 +17,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import AppGroup
-from werkzeug.serving import run_simple
 
 from portal.database import utcnow
 from portal.enrollment.services import run_enrollment_calendar
-from portal.extensions import db
-from portal.jobs.runner import run_job
-from portal.mail.jobs import deliver_outbox
+from portal.jobs.runner import preview_job, run_job
+from portal.mail.jobs import IDLE_SUMMARY, deliver_outbox, preview_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest
 from portal.training.jobs import send_training_reminders
 
@@ -47,6 +45,10 @@ class ScheduledJob:
     trigger: dict
     period: Callable[[datetime], str]
     description: str
+    # For a job whose work cannot be rolled back: what a dry run reports instead.
+    preview: Callable[[datetime], str] | None = None
+    # The summary of a run that found nothing to do: logged quietly.
+    idle_summary: str | None = None
 
 
 JOBS = [
@@ -56,6 +58,8 @@ JOBS = [
         {"trigger": "interval", "minutes": 1},
         per_minute,
         "Send pending email from the outbox, retrying failures with back-off.",
+        preview=preview_outbox,
+        idle_summary=IDLE_SUMMARY,
     ),
     # Triggered daily so a failed week is retried the next morning; the weekly
     # period means it sends once per ISO week.
@@ -117,7 +121,7 @@ def start_background_scheduler(app):
     return scheduler
 
 
-def _log_job_runs():
+def log_job_runs():
     """Show each run's outcome and duration on the console."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("portal").setLevel(logging.INFO)
@@ -130,9 +134,21 @@ scheduler_cli = AppGroup("scheduler", help="Run scheduled jobs.")
 def run_command():
     """Run the scheduler in the foreground (one process beside the web workers)."""
     app = current_app._get_current_object()
-    _log_job_runs()
+    log_job_runs()
     click.echo(f"Scheduler running {len(JOBS)} job(s); Ctrl-C to stop.")
     build_scheduler(app, BlockingScheduler).start()
+
+
+def _parse_now(now_text):
+    """--now as an aware UTC datetime (UTC when it names no offset)."""
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO date and time: {now_text}") from error
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=utcnow().tzinfo)
+    # Periods (ISO week, day, minute) are named in UTC, as the scheduler's are.
+    return now.astimezone(utcnow().tzinfo)
 
 
 @scheduler_cli.command("run-once")
@@ -140,19 +156,31 @@ def run_command():
 @click.option(
     "--now", "now_text", help="Run as if it were this ISO time (UTC if no offset)."
 )
-def run_once_command(job_name, now_text):
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Allow a --now in the future: that period's run is then used up for real.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Report what the job would do; write nothing."
+)
+def run_once_command(job_name, now_text, force, dry_run):
     """Run one job now, for the period containing --now."""
-    now = utcnow()
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError as error:
-            raise click.BadParameter(f"not an ISO date and time: {now_text}") from error
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=utcnow().tzinfo)
-        # Periods (ISO week, day, minute) are named in UTC, as the scheduler's are.
-        now = now.astimezone(utcnow().tzinfo)
-    run = run_job(JOBS_BY_NAME[job_name], now)
+    job = JOBS_BY_NAME[job_name]
+    now = _parse_now(now_text) if now_text else utcnow()
+    if dry_run:
+        click.echo(
+            f"{job_name} {job.period(now)} (dry run, nothing written): "
+            f"{preview_job(job, now)}"
+        )
+        return
+    if now > utcnow() and not force:
+        raise click.UsageError(
+            f"--now {now.isoformat()} is in the future: running would use up the "
+            f"{job.period(now)} run and send its reminders today. Add --dry-run to "
+            "see what it would do, or --force to run it anyway."
+        )
+    run = run_job(job, now)
     if run is None:
         click.echo(f"{job_name}: already done for this period; nothing to do.")
         return
@@ -170,37 +198,3 @@ def list_command():
     for job in JOBS:
         trigger = ", ".join(f"{k}={v}" for k, v in job.trigger.items())
         click.echo(f"{job.name:<16} {trigger:<36} {job.description}")
-
-
-@click.command("devserver")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option(
-    "--prepare",
-    is_flag=True,
-    help="First migrate the database, sync the training content and load demo "
-    "data into an empty database (what `make run` does), in this one process.",
-)
-@click.pass_context
-def devserver_command(ctx, host, port, prepare):
-    """Serve the portal on a laptop with the scheduled jobs in a background thread."""
-    app = current_app._get_current_object()
-    if prepare:
-        from flask_migrate import upgrade
-
-        from portal.demo import seed_command
-        from portal.training.cli import sync_command
-
-        upgrade()
-        ctx.invoke(sync_command)
-        ctx.invoke(seed_command)
-        # End this context's transaction: on SQLite even a read holds the write
-        # lock (transactions begin IMMEDIATE), and the jobs below need it.
-        db.session.remove()
-    _log_job_runs()
-    scheduler = start_background_scheduler(app)
-    click.echo(f"Guardians Portal on http://{host}:{port} (scheduler thread running)")
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    finally:
-        scheduler.shutdown(wait=False)

@@ -8,7 +8,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.accounts.importer import ImportFailed, import_accounts
-from portal.accounts.services import create_admin
+from portal.accounts.services import create_admin, make_admin
+from portal.auth.services import find_user_by_email
 from portal.database import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
@@ -19,29 +20,48 @@ accounts_cli = AppGroup("accounts", help="Bulk account operations.")
 
 @users_cli.command("create-admin")
 @click.option("--email", prompt=True, help="The admin's work email.")
-@click.option("--name", "display_name", prompt="Display name", help="The admin's name.")
+@click.option("--name", "display_name", help="The admin's name (new accounts).")
 @click.option(
     "--password-stdin",
     is_flag=True,
-    help="Read the password from standard input instead of prompting.",
+    help="Read the password from standard input instead of prompting (new accounts).",
 )
 def create_admin_command(email, display_name, password_stdin):
-    """Create an admin account (or make an existing account an admin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
-            raise click.ClickException("The passwords do not match.")
+    """Create an admin account, or make an existing account an admin."""
+    existing = find_user_by_email(email)
     try:
-        user = create_admin(
-            email=email, display_name=display_name, password=password, now=utcnow()
-        )
+        if existing is not None:
+            changed = make_admin(existing, utcnow())
+        else:
+            display_name = display_name or click.prompt("Display name")
+            user = create_admin(
+                email=email,
+                display_name=display_name,
+                password=_new_password(password_stdin),
+                now=utcnow(),
+            )
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"{user.email} is an admin.")
+    if existing is None:
+        click.echo(f"Created {user.email} ({user.display_name}) as an admin.")
+    elif changed:
+        click.echo(
+            f"{existing.email} already had an account: it is now an admin. "
+            "Its name and password are unchanged."
+        )
+    else:
+        click.echo(f"{existing.email} is already an admin: nothing changed.")
+
+
+def _new_password(from_stdin):
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise click.ClickException("The passwords do not match.")
+    return password
 
 
 @accounts_cli.command("import")

@@ -3,6 +3,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.accounts.models import Role, Seniority
+from portal.forms import name_field
 
 SENIORITY_CHOICES = [("", "Prefer not to say")] + [
     (s.value, s.label) for s in Seniority
@@ -11,7 +12,7 @@ ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    display_name = name_field(max_length=100)
     team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
     location = StringField(
         "Location",
@@ -32,7 +33,7 @@ class ProfileForm(FlaskForm):
 
 
 class OrgForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    name = name_field()
     description = TextAreaField(
         "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
@@ -40,7 +41,7 @@ class OrgForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     org_id = SelectField("Org", coerce=int, validators=[InputRequired()])
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    name = name_field()
     description = TextAreaField(
         "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )

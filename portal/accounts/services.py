@@ -7,7 +7,7 @@ from portal.accounts.signals import role_granted, role_revoked
 from portal.audit.services import record_audit
 from portal.auth.passwords import check_password_policy, hash_password
 from portal.auth.services import end_all_sessions, find_user_by_email, normalise_email
-from portal.errors import DomainError
+from portal.errors import DomainError, required_text
 from portal.extensions import db
 from portal.rendering import render_user_markdown
 
@@ -16,7 +16,7 @@ def update_profile(user, *, display_name, team_id, location, seniority, bio):
     """Change a person's own profile; the bio is stored sanitized."""
     if team_id is not None and db.session.get(Team, team_id) is None:
         raise DomainError("team_id", "Choose a team from the list.")
-    user.display_name = display_name.strip()
+    user.display_name = required_text(display_name, "display_name")
     user.team_id = team_id
     user.location = location.strip()
     user.seniority = Seniority(seniority) if seniority else None
@@ -32,7 +32,7 @@ def _check_org_name(name, org=None):
 
 
 def create_org(actor, *, name, description):
-    name = name.strip()
+    name = required_text(name, "name")
     _check_org_name(name)
     org = Org(name=name, description=description.strip())
     db.session.add(org)
@@ -42,7 +42,7 @@ def create_org(actor, *, name, description):
 
 
 def update_org(actor, org, *, name, description):
-    name = name.strip()
+    name = required_text(name, "name")
     _check_org_name(name, org)
     changes = {"name": [org.name, name]} if org.name != name else {}
     org.name, org.description = name, description.strip()
@@ -59,7 +59,7 @@ def _check_team_name(org_id, name, team=None):
 
 
 def create_team(actor, *, org_id, name, description):
-    name = name.strip()
+    name = required_text(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name)
@@ -71,7 +71,7 @@ def create_team(actor, *, org_id, name, description):
 
 
 def update_team(actor, team, *, org_id, name, description):
-    name = name.strip()
+    name = required_text(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name, team)
@@ -144,20 +144,29 @@ def reactivate_user(actor, user):
 
 
 def create_admin(*, email, display_name, password, now):
-    """Create an admin account, or grant admin to an existing one (command line)."""
+    """Create a new admin account (the command line only)."""
     email = normalise_email(email)
-    user = find_user_by_email(email)
-    if user is None:
-        check_password_policy(password, email=email, display_name=display_name)
-        user = User(
-            email=email,
-            display_name=display_name.strip(),
-            password_hash=hash_password(password),
-            created_at=now,
-        )
-        db.session.add(user)
-        db.session.flush()
-        record_audit(None, "user.create", "user", user.id, email=email, source="cli")
-    if Role.ADMIN not in user.roles:
-        grant_role(None, user, Role.ADMIN, now)
+    if find_user_by_email(email) is not None:
+        raise DomainError("email", "An account already uses this address.")
+    display_name = required_text(display_name, "display_name")
+    check_password_policy(password, email=email, display_name=display_name)
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(None, "user.create", "user", user.id, email=email, source="cli")
+    make_admin(user, now)
     return user
+
+
+def make_admin(user, now):
+    """Grant admin to an existing account (the command line only); False when it
+    was an admin already."""
+    if Role.ADMIN in user.roles:
+        return False
+    grant_role(None, user, Role.ADMIN, now)
+    return True

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from portal.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from portal.forms import name_field
 
 PASSWORD_HINT = (
     f"{MIN_LENGTH} to {MAX_LENGTH} characters. A few unrelated words make a good one; "
@@ -52,10 +53,8 @@ class SignupForm(FlaskForm):
         ],
         render_kw={"autocomplete": "email"},
     )
-    display_name = StringField(
-        "Your name",
-        validators=[InputRequired(), Length(max=100)],
-        render_kw={"autocomplete": "name"},
+    display_name = name_field(
+        "Your name", max_length=100, render_kw={"autocomplete": "name"}
     )
     team_id = SelectField("Team", coerce=int, validators=[InputRequired()])
     password, confirm = new_password_fields("Password")

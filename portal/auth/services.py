@@ -10,7 +10,7 @@ from portal.accounts.models import Team, User
 from portal.accounts.signals import password_changed
 from portal.auth.models import PasswordResetToken
 from portal.auth.passwords import check_password_policy, hash_password, verify_password
-from portal.errors import DomainError
+from portal.errors import DomainError, required_text
 from portal.extensions import db
 from portal.mail.services import queue_email
 
@@ -44,7 +44,7 @@ def sign_up(*, email, display_name, team_id, password, allowed_domains, now):
     check_password_policy(password, email=email, display_name=display_name)
     user = User(
         email=email,
-        display_name=display_name.strip(),
+        display_name=required_text(display_name, "display_name"),
         team_id=team_id,
         password_hash=hash_password(password),
         created_at=now,

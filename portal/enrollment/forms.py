@@ -12,6 +12,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.forms import SENIORITY_CHOICES
+from portal.forms import name_field
 
 HOURS = [NumberRange(min=1, max=40, message="Between 1 and 40 hours a week.")]
 
@@ -99,7 +100,7 @@ def cohort_form(modules, obj=None):
     """The cohort form with one optional due date per required module."""
 
     class CohortForm(FlaskForm):
-        name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+        name = name_field()
         start_date = DateField("Start date", validators=[InputRequired()])
         capacity = IntegerField(
             "Capacity (seats)",

@@ -21,7 +21,7 @@ from portal.enrollment.models import (
     EnrollmentEvent,
 )
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.errors import DomainError
+from portal.errors import DomainError, required_text
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.training.models import Module, ModuleDueDate
@@ -330,7 +330,7 @@ def step_down(actor, enrollment, on_date, now, reason=""):
 
 def create_cohort(actor, *, name, start_date, capacity, due_dates, now):
     """A program manager opens a cohort; ``due_dates`` maps module ids to dates."""
-    name = name.strip()
+    name = required_text(name, "name")
     if db.session.scalar(select(Cohort.id).where(Cohort.name == name)):
         raise DomainError("name", "Another cohort already has this name.")
     cohort = Cohort(

@@ -85,7 +85,10 @@ def run_job(job, now, runner=None):
         run.finished_at = now
         run.duration_ms = int((time.monotonic() - started) * 1000)
         db.session.commit()
-        log.info(
+        # A routine run that found nothing to do stays off the console.
+        level = logging.DEBUG if summary == job.idle_summary else logging.INFO
+        log.log(
+            level,
             "job %s %s: succeeded in %d ms: %s",
             job.name,
             period,
@@ -101,3 +104,17 @@ def run_job(job, now, runner=None):
         db.session.commit()
         log.exception("job %s %s: failed", job.name, period)
     return run
+
+
+def preview_job(job, now):
+    """What ``job`` would do for the period containing ``now``; writes nothing.
+
+    The job runs in a transaction that is rolled back, unless it declares a
+    ``preview`` because its work cannot be undone (sending email).
+    """
+    if job.preview is not None:
+        return job.preview(now)
+    try:
+        return job.func(now) or ""
+    finally:
+        db.session.rollback()

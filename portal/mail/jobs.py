@@ -2,7 +2,9 @@
 
 from flask import current_app
 
-from portal.mail.services import deliver_pending
+from portal.mail.services import count_due, deliver_pending
+
+IDLE_SUMMARY = "0 email(s) sent"
 
 
 def deliver_outbox(now):
@@ -12,3 +14,8 @@ def deliver_outbox(now):
     """
     sent = deliver_pending(current_app.config, now)
     return f"{sent} email(s) sent"
+
+
+def preview_outbox(now):
+    """What delivery would do now, sending nothing (a sent email cannot be undone)."""
+    return f"{count_due(now)} email(s) would be sent"

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import render_template
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from portal.extensions import db
 from portal.mail.links import preferences_url
@@ -124,6 +124,21 @@ def deliver_message(message, config, now):
     return True
 
 
+def _due(now):
+    return select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        or_(
+            OutboxMessage.next_attempt_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        ),
+    )
+
+
+def count_due(now):
+    """How many messages the next delivery would try to send."""
+    return db.session.scalar(select(func.count()).select_from(_due(now).subquery()))
+
+
 def deliver_pending(config, now, limit=200):
     """Send due messages, oldest first, committing each; returns how many were sent.
 
@@ -139,18 +154,7 @@ def deliver_pending(config, now, limit=200):
         )
         .values(status=OutboxStatus.PENDING)
     )
-    due = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            or_(
-                OutboxMessage.next_attempt_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-            ),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    due = db.session.scalars(_due(now).order_by(OutboxMessage.id).limit(limit)).all()
     db.session.commit()
     sent = 0
     for message_id in due:

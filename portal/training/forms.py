@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import strip_text
 from portal.training.grading import parse_number
 from portal.training.quiz import choice_labels, responses_from_tokens
 
@@ -101,14 +102,10 @@ class ModuleFilterForm(FlaskForm):
     )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class RevokeCertificateForm(FlaskForm):
     reason = TextAreaField(
         "Reason for revoking",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Give the reason."), Length(max=1000)],
         description="The holder is told this reason; the public page only says "
         "that the certificate was revoked, and when.",

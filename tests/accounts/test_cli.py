@@ -189,7 +189,7 @@ def test_create_admin_from_the_command_line(app, db):
     result = create_admin(app, "sturdy granite window frame", email="Boss@Example.com")
 
     assert result.exit_code == 0, result.output
-    assert "boss@example.com is an admin." in result.output
+    assert "Created boss@example.com (Boss Person) as an admin." in result.output
     boss = user(db, "boss@example.com")
     assert boss.display_name == "Boss Person"
     assert boss.roles == {Role.ADMIN}
@@ -214,10 +214,42 @@ def test_create_admin_refuses_a_weak_password(app, db):
     assert count(db, AuditEvent) == 0
 
 
-def test_create_admin_promotes_an_existing_account(app, db, engineer):
-    result = create_admin(app, "ignored for existing", email=engineer.email)
+def test_create_admin_promotes_an_existing_account_without_asking(app, db, engineer):
+    name, password_hash = engineer.display_name, engineer.password_hash
+
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "--email", engineer.email]
+    )
 
     assert result.exit_code == 0, result.output
+    assert "Password" not in result.output and "Display name" not in result.output
+    assert (
+        f"{engineer.email} already had an account: it is now an admin. "
+        "Its name and password are unchanged." in result.output
+    )
     db.session.expire_all()
     assert engineer.roles == {Role.ADMIN}
+    assert (engineer.display_name, engineer.password_hash) == (name, password_hash)
     assert count(db, User) == 1
+
+    again = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "--email", engineer.email]
+    )
+    assert f"{engineer.email} is already an admin: nothing changed." in again.output
+
+
+def test_create_admin_asks_a_new_account_for_its_name(app, db):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "new@example.com",
+            "--password-stdin",
+        ],
+        input="New Admin\nsturdy granite window frame\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Display name" in result.output
+    assert user(db, "new@example.com").display_name == "New Admin"

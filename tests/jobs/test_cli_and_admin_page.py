@@ -1,12 +1,15 @@
 """`flask scheduler ...` commands and the admin page of job runs."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.jobs.models import JobRun, RunStatus
+from portal.jobs.models import JobRun, RunStatus, SentReminder
 from portal.jobs.runner import run_job
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.scheduler import JOBS, JOBS_BY_NAME, ScheduledJob, per_minute
 from tests.conftest import login_as
@@ -128,3 +131,67 @@ def test_admin_page_is_for_admins_only(client, engineer):
     assert client.get("/admin/jobs").status_code == 302
     login_as(client, engineer)
     assert client.get("/admin/jobs").status_code == 403
+
+
+def _rows(db):
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (JobRun, Notification, OutboxMessage, SentReminder)
+    }
+
+
+def test_run_once_refuses_a_future_now_unless_forced(cli, db, make_user):
+    notify(make_user(), "enrollment", "A note", now=MONDAY - timedelta(days=1))
+    db.session.commit()
+    before = _rows(db)
+
+    refused = cli("run-once", "weekly_digest", "--now", "2030-01-07T08:00:00")
+
+    assert refused.exit_code == 2
+    assert "--now 2030-01-07T08:00:00+00:00 is in the future" in refused.output
+    assert "--dry-run" in refused.output and "--force" in refused.output
+    assert _rows(db) == before
+
+    forced = cli("run-once", "weekly_digest", "--now", "2030-01-07T08:00:00", "--force")
+
+    assert forced.exit_code == 0, forced.output
+    assert db.session.scalars(select(JobRun.period)).all() == ["2030-W02"]
+
+
+@pytest.mark.parametrize("job", sorted(JOBS_BY_NAME))
+def test_a_dry_run_reports_and_writes_nothing(cli, db, make_user, job):
+    person = make_user()
+    notify(person, "enrollment", "A note", now=MONDAY - timedelta(days=1))
+    notify(person, "account_security", "Your password was changed.", now=MONDAY)
+    db.session.commit()
+    before = _rows(db)
+
+    result = cli("run-once", job, "--now", "2030-01-07T08:00:00", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{job} ") and "(dry run, nothing written)" in (
+        result.output
+    )
+    db.session.expire_all()
+    assert _rows(db) == before
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {
+        OutboxStatus.PENDING
+    }, "nothing sent"
+
+
+def test_the_outbox_dry_run_counts_what_would_be_sent(cli, db, make_user):
+    notify(make_user(), "account_security", "Your password was changed.", now=MONDAY)
+    db.session.commit()
+
+    result = cli("run-once", "deliver_outbox", "--dry-run")
+
+    assert "1 email(s) would be sent" in result.output
+
+
+def test_an_idle_outbox_run_stays_off_the_console(app, db, caplog):
+    caplog.set_level(logging.DEBUG, logger="portal.scheduler")
+
+    run_job(JOBS_BY_NAME["deliver_outbox"], MONDAY)
+
+    idle = [r for r in caplog.records if "deliver_outbox" in r.getMessage()]
+    assert [r.levelno for r in idle] == [logging.DEBUG]
