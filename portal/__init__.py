@@ -74,6 +74,7 @@ def _register_blueprints(app):
     from portal.enrollment.views import bp as enrollment_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.training.program_views import bp as training_program_bp
     from portal.training.views import bp as training_bp
 
     blueprints = (
@@ -85,6 +86,7 @@ def _register_blueprints(app):
         notifications_bp,
         jobs_bp,
         training_bp,
+        training_program_bp,
         enrollment_bp,
         program_bp,
     )

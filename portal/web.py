@@ -6,6 +6,12 @@ from portal.errors import DomainError
 from portal.extensions import db
 
 
+def spreadsheet_safe(value):
+    """A CSV cell that starts with = + - @ cannot run as a spreadsheet formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _value(given, result):
     return given(result) if callable(given) else given
 
@@ -17,6 +23,13 @@ def show_error(error, form=None, category="danger"):
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, category)
+
+
+def flash_form_errors(form):
+    """For a form posted from a page it does not re-render: flash what is wrong."""
+    for field in form:
+        for message in field.errors:
+            flash(f"{field.label.text}: {message}", "danger")
 
 
 def run_service(

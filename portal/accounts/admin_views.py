@@ -72,7 +72,7 @@ def grant_role(user_id):
     role = Role(form.role.data)
     return _apply(
         user_id,
-        lambda u: services.grant_role(current_user, u, role, utcnow()),
+        lambda u: services.grant_role_by_hand(current_user, u, role, utcnow()),
         lambda name: f"{name} now holds the {role.label} role.",
     )
 
@@ -84,7 +84,7 @@ def revoke_role(user_id, role):
     role = Role(role)
     return _apply(
         user_id,
-        lambda u: services.revoke_role(current_user, u, role, utcnow()),
+        lambda u: services.revoke_role_by_hand(current_user, u, role, utcnow()),
         lambda name: f"{name} no longer holds the {role.label} role.",
     )
 

@@ -2,13 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.accounts.models import Role, Seniority
+from portal.accounts.models import HAND_GRANTED_ROLES, Role, Seniority
 from portal.forms import name_field
 
 SENIORITY_CHOICES = [("", "Prefer not to say")] + [
     (s.value, s.label) for s in Seniority
 ]
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [(r.value, r.label) for r in Role if r.in_use]
+GRANT_CHOICES = [(r.value, r.label) for r in HAND_GRANTED_ROLES]
 
 
 class ProfileForm(FlaskForm):
@@ -48,7 +49,7 @@ class TeamForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    role = SelectField("Role", choices=GRANT_CHOICES, validators=[InputRequired()])
 
 
 class DeactivateForm(FlaskForm):

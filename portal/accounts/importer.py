@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from portal.accounts.models import Org, Role, Seniority, Team, User
+from portal.accounts.models import Org, Role, Seniority, Team, User, hand_grant_problem
 from portal.accounts.services import grant_role
 from portal.audit.services import record_audit
 from portal.extensions import db
@@ -99,6 +99,12 @@ def _parse_row(line, row, allowed_domains, seen_emails):
             problems.append(
                 ImportProblem(
                     line, "roles", f"'{role}' is not one of {', '.join(sorted(known))}"
+                )
+            )
+        elif hand_grant_problem(Role(role)):
+            problems.append(
+                ImportProblem(
+                    line, "roles", f"{role}: {hand_grant_problem(Role(role))}"
                 )
             )
     parsed["roles"] = [Role(r) for r in roles if r in known]

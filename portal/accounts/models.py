@@ -32,6 +32,32 @@ class Role(enum.Enum):
     def label(self):
         return self.value.replace("_", " ").capitalize()
 
+    @property
+    def in_use(self):
+        """Whether the portal has pages for the role yet; the mentorship and
+        review features switch theirs on as they land."""
+        return self not in (Role.MENTOR, Role.SECURITY_REVIEWER)
+
+
+# Roles an admin (or the people import) grants by hand. A Guardian is made by
+# the Guardian program, application to certification, so that the badge and
+# the program's counts always agree.
+HAND_GRANTED_ROLES = (Role.PROGRAM_MANAGER, Role.ADMIN)
+GUARDIAN_BY_PROGRAM = (
+    "Guardians join through the Guardian program: they apply (or are nominated), "
+    "a program manager approves them at /program/applications, and passing the "
+    "training makes them active. A Guardian steps down from their application."
+)
+
+
+def hand_grant_problem(role):
+    """Why ``role`` cannot be granted or taken away by hand, or None."""
+    if role == Role.GUARDIAN:
+        return GUARDIAN_BY_PROGRAM
+    if not role.in_use:
+        return f"The {role.label} role is not used by the portal yet."
+    return None
+
 
 class Seniority(enum.Enum):
     JUNIOR = "junior"

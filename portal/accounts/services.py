@@ -2,7 +2,16 @@
 
 from sqlalchemy import func, select
 
-from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
+from portal.accounts.models import (
+    GUARDIAN_BY_PROGRAM,
+    Org,
+    Role,
+    RoleGrant,
+    Seniority,
+    Team,
+    User,
+    hand_grant_problem,
+)
 from portal.accounts.signals import role_granted, role_revoked
 from portal.audit.services import record_audit
 from portal.auth.passwords import check_password_policy, hash_password
@@ -107,6 +116,21 @@ def grant_role(actor, user, role, now):
     db.session.flush()
     record_audit(actor, "role.grant", "user", user.id, role=role.value)
     role_granted.send(user, user=user, role=role, actor=actor, now=now)
+
+
+def grant_role_by_hand(actor, user, role, now):
+    """An admin grants a role: program manager or admin (see HAND_GRANTED_ROLES)."""
+    problem = hand_grant_problem(role)
+    if problem:
+        raise DomainError("role", problem)
+    grant_role(actor, user, role, now)
+
+
+def revoke_role_by_hand(actor, user, role, now):
+    """An admin takes a role away; a Guardian steps down through the program."""
+    if role == Role.GUARDIAN:
+        raise DomainError("role", GUARDIAN_BY_PROGRAM)
+    revoke_role(actor, user, role, now)
 
 
 def revoke_role(actor, user, role, now):

@@ -15,6 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import audit_query
 from portal.auth.permissions import role_required
 from portal.extensions import db
+from portal.web import spreadsheet_safe
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -34,12 +35,6 @@ def _start_of(day, days_later=0):
     if day is None:
         return None
     return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(days=days_later)
-
-
-def spreadsheet_safe(value):
-    """Stop a cell that starts with = + - @ from running as a spreadsheet formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _filtered_query():

@@ -57,7 +57,7 @@ DEMO_ACCOUNTS = [
         ("Platform", "Identity"),
         "Seattle",
         Seniority.STAFF,
-        [Role.GUARDIAN, Role.MENTOR],
+        [Role.GUARDIAN],
         "Identity and access management. Happy to mentor new Guardians.",
     ),
     (
@@ -66,7 +66,7 @@ DEMO_ACCOUNTS = [
         ("Platform", "Developer Tools"),
         "Berlin",
         Seniority.SENIOR,
-        [Role.SECURITY_REVIEWER],
+        [],
         "Application security reviewer.",
     ),
     (

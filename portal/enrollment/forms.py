@@ -131,3 +131,22 @@ class QueueFilterForm(FlaskForm):
         "Seniority", choices=SENIORITY_CHOICES, validators=[Optional()]
     )
     min_hours = IntegerField("At least hours a week", validators=[Optional(), *HOURS])
+
+
+class CohortProgressForm(FlaskForm):
+    """How the cohort's progress matrix is sorted (a GET filter)."""
+
+    class Meta:
+        csrf = False
+
+    sort = SelectField(
+        "Sort by",
+        choices=[
+            ("name", "Name"),
+            ("team", "Team"),
+            ("passed", "Modules passed (most first)"),
+            ("overdue", "Modules overdue (most first)"),
+        ],
+        default="name",
+        validators=[Optional()],
+    )

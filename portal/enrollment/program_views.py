@@ -1,7 +1,11 @@
 """Program managers: the application queue, decisions, cohorts and coverage."""
 
+import csv
+import io
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -20,6 +24,7 @@ from portal.auth.permissions import role_required
 from portal.database import utcnow
 from portal.enrollment import diversity, queries, services
 from portal.enrollment.forms import (
+    CohortProgressForm,
     DeclineForm,
     PlaceForm,
     PlaceManyForm,
@@ -29,9 +34,11 @@ from portal.enrollment.forms import (
 )
 from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
+from portal.enrollment.progress import cell_text, cohort_progress
 from portal.extensions import db
 from portal.training.queries import required_modules
-from portal.web import run_service
+from portal.training.standing import TrainingPolicy
+from portal.web import run_service, spreadsheet_safe
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
@@ -198,6 +205,66 @@ def cohort(cohort_id):
         members=members,
         mix=diversity.mix(profiles),
         spread=diversity.spread(profiles),
+    )
+
+
+def _progress(cohort):
+    form = CohortProgressForm(request.args)
+    sort = form.sort.data if form.validate() else "name"
+    modules, rows = cohort_progress(
+        queries.cohort_members(cohort.id),
+        utcnow(),
+        TrainingPolicy.from_config(current_app.config),
+        sort,
+    )
+    return form, modules, rows
+
+
+@bp.route("/cohorts/<int:cohort_id>/progress")
+def cohort_progress_page(cohort_id):
+    """Every member × required module: status, attempts, due dates, overdue."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form, modules, rows = _progress(cohort)
+    return render_template(
+        "program/cohort_progress.html",
+        cohort=cohort,
+        form=form,
+        modules=modules,
+        rows=rows,
+        today=utcnow().date(),
+        cell_text=cell_text,
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/progress.csv")
+def cohort_progress_csv(cohort_id):
+    """The progress matrix as CSV, formula-safe, in the page's order."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    _, modules, rows = _progress(cohort)
+    today, filename = utcnow().date(), f"cohort-{cohort.id}-progress.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["name", "email", "team", "status", "passed", "overdue"]
+        + [m.current_version.title for m in modules]
+    )
+    for row in rows:
+        writer.writerow(
+            spreadsheet_safe(value)
+            for value in [
+                row.person.display_name,
+                row.person.email,
+                row.team_name,
+                row.enrollment.status.label,
+                row.passed,
+                row.overdue,
+                *(cell_text(cell, today) for cell in row.cells),
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record_audit
-from portal.auth.permissions import can_run_program
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.training import queries
 from portal.training.models import Certificate, ModuleProgress, ModuleVersion
+from portal.training.permissions import can_revoke_certificate
 from portal.training.signals import certified
 from portal.training.standing import renewal_opened_at
 
@@ -128,7 +128,7 @@ def revoke_certificate(actor, certificate, reason, now):
     The holder is notified; the public verification page says revoked from
     then on, and renewal opens for the holder.
     """
-    if not can_run_program(actor):
+    if not can_revoke_certificate(actor, certificate):
         raise DomainError("reason", "Only a program manager can revoke a certificate.")
     reason = (reason or "").strip()
     if not reason:

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -12,6 +13,7 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -110,4 +112,29 @@ class RevokeCertificateForm(FlaskForm):
         description="The holder is told this reason; the public page only says "
         "that the certificate was revoked, and when.",
         render_kw={"rows": 3},
+    )
+
+
+class GrantAttemptsForm(FlaskForm):
+    count = IntegerField(
+        "More attempts",
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=5)],
+    )
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_text],
+        validators=[DataRequired("Give the reason."), Length(max=500)],
+        description="The person is told; the audit log keeps it.",
+        render_kw={"rows": 2},
+    )
+
+
+class ResetModuleForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_text],
+        validators=[DataRequired("Give the reason."), Length(max=500)],
+        description="The person's attempts start again; earlier ones stay on record.",
+        render_kw={"rows": 2},
     )

@@ -163,8 +163,10 @@ class ModuleProgress(db.Model):
         ForeignKey("training_modules.id"), index=True
     )
     attempts: Mapped[int] = mapped_column(default=0)
-    # The round new attempts count in (see QuizAttempt).
+    # The round new attempts count in (see QuizAttempt), and the attempts a
+    # program manager added to this round on top of the module's own.
     round: Mapped[int] = mapped_column(default=1)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
     best_score: Mapped[float | None] = mapped_column(Float)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The latest pass: any pass unlocks what builds on the module; a

@@ -157,3 +157,75 @@ def module_statistics(module_id=None):
         }
         for module_id, attempts, passed, average, people in rows
     }
+
+
+def standings_for(user_ids, modules, now, policy):
+    """``{user id: {module id: Standing}}`` for many people, in five queries.
+
+    Each cell follows the same rules as the person's own pages
+    (standing.module_standing); ``due_on`` is set from their due dates.
+    """
+    user_ids = list(user_ids)
+    progress, passed = {}, {}
+    for row, slug in db.session.execute(
+        select(ModuleProgress, Module.slug)
+        .join(Module, Module.id == ModuleProgress.module_id)
+        .where(ModuleProgress.user_id.in_(user_ids))
+    ):
+        progress[(row.user_id, row.module_id)] = row
+        if row.passed_at is not None:
+            passed.setdefault(row.user_id, set()).add(slug)
+    attempts = {}
+    for attempt in db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id.in_(user_ids),
+            QuizAttempt.module_version_id.in_([m.current_version_id for m in modules]),
+        )
+    ):
+        key = (attempt.user_id, attempt.module_version_id)
+        attempts.setdefault(key, []).append(attempt)
+    due = {
+        (user_id, module_id): due_on
+        for user_id, module_id, due_on in db.session.execute(
+            select(
+                ModuleDueDate.user_id, ModuleDueDate.module_id, ModuleDueDate.due_on
+            ).where(ModuleDueDate.user_id.in_(user_ids))
+        )
+    }
+    certificates = _latest_certificates(user_ids)
+    matrix = {}
+    for user_id in user_ids:
+        opened = renewal_opened_at(certificates.get(user_id), policy, now)
+        row = matrix[user_id] = {}
+        for module in modules:
+            cell = module_standing(
+                module,
+                progress.get((user_id, module.id)),
+                attempts.get((user_id, module.current_version_id), []),
+                passed.get(user_id, set()),
+                opened,
+                now,
+                policy,
+            )
+            cell.due_on = due.get((user_id, module.id))
+            row[module.id] = cell
+    return matrix
+
+
+def _latest_certificates(user_ids):
+    latest = (
+        select(Certificate.user_id, func.max(Certificate.sequence).label("sequence"))
+        .where(Certificate.user_id.in_(user_ids))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    return {
+        certificate.user_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).join(
+                latest,
+                (latest.c.user_id == Certificate.user_id)
+                & (latest.c.sequence == Certificate.sequence),
+            )
+        )
+    }

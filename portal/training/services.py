@@ -156,6 +156,11 @@ def start_attempt(user, module, now, rng=None, policy=DEFAULT_POLICY):
         attempts=ModuleProgress.attempts + 1,
         last_attempt_at=now,
         round=state.round,
+        # A new round (a renewal) starts with the module's own attempts.
+        extra_attempts=case(
+            (ModuleProgress.round < state.round, 0),
+            else_=ModuleProgress.extra_attempts,
+        ),
     )
     return attempt
 

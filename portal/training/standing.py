@@ -60,6 +60,7 @@ class Standing:
     next_attempt_at: datetime | None
     cooldown_minutes: float
     best_score: float | None = None
+    passed_at: datetime | None = None
     due_on: object = None
 
     @property
@@ -79,6 +80,10 @@ class Standing:
         return next(
             (a for a in self.attempts if a.status == AttemptStatus.IN_PROGRESS), None
         )
+
+    def overdue(self, today):
+        """Due before ``today`` and not passed."""
+        return bool(self.due_on and self.status != "passed" and self.due_on < today)
 
     @property
     def locked_out(self):
@@ -138,8 +143,10 @@ def module_standing(
     own = sorted(
         (a for a in attempts if a.round == current_round), key=lambda a: a.number
     )
+    extra = progress.extra_attempts if progress is not None else 0
     if renewal_due and any(a.passed for a in own):
-        current_round, own = current_round + 1, []  # a renewal starts a new round
+        # A renewal starts a new round, with the module's own attempts.
+        current_round, own, extra = current_round + 1, [], 0
     cooldown = policy.cooldown_for(version)
     standing = Standing(
         module=module,
@@ -150,10 +157,11 @@ def module_standing(
         passed=passed,
         renewal_due=renewal_due,
         unmet_prerequisites=[p for p in version.prerequisites if p not in passed_slugs],
-        attempts_allowed=version.attempts_allowed,
+        attempts_allowed=version.attempts_allowed + extra,
         next_attempt_at=None,
         cooldown_minutes=cooldown,
         best_score=progress.best_score if progress is not None else None,
+        passed_at=progress.passed_at if progress is not None else None,
     )
     standing.status = _status(standing, now)
     return standing

@@ -13,11 +13,16 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal.auth.forms import PostOnlyForm
-from portal.auth.permissions import can_run_program
 from portal.database import utcnow
 from portal.errors import NotAllowed
 from portal.extensions import db
-from portal.training import certificates, item_analysis, queries, services
+from portal.training import (
+    attempt_grants,
+    certificates,
+    item_analysis,
+    queries,
+    services,
+)
 from portal.training.forms import (
     ModuleFilterForm,
     RevokeCertificateForm,
@@ -25,6 +30,10 @@ from portal.training.forms import (
     responses_from,
 )
 from portal.training.models import AttemptStatus, QuizAttempt
+from portal.training.permissions import (
+    can_revoke_certificate,
+    can_view_training_statistics,
+)
 from portal.training.quiz import asked_questions, result_items, review_level
 from portal.training.standing import TrainingPolicy
 from portal.web import run_service
@@ -36,8 +45,8 @@ def _policy():
     return TrainingPolicy.from_config(current_app.config)
 
 
-def _require_program_manager():
-    if not can_run_program(current_user):
+def _require(allowed):
+    if not allowed:
         raise NotAllowed()
 
 
@@ -95,6 +104,26 @@ def start_attempt(slug):
         target=lambda attempt: url_for("training.attempt", attempt_id=attempt.id),
         error_target=url_for("training.module", slug=slug),
         error_category="warning",
+    )
+
+
+@bp.route("/training/modules/<slug>/more-attempts", methods=["POST"])
+@login_required
+def request_more_attempts(slug):
+    """The signed-in person, out of attempts, asks program managers for more."""
+    module = _module_or_404(slug)
+    if not PostOnlyForm().validate_on_submit():
+        abort(400)
+    standing = services.standing(current_user, module, utcnow(), _policy())
+    return run_service(
+        lambda: attempt_grants.request_more_attempts(current_user, standing, utcnow()),
+        success=lambda asked: (
+            "Program managers have been asked to give you more "
+            "attempts; you will be told when they do."
+            if asked
+            else "You have asked already; program managers have been told."
+        ),
+        target=url_for("training.module", slug=slug),
     )
 
 
@@ -175,7 +204,9 @@ def _certificate_or_404(code):
 def certificate(code):
     """Public: anyone with the link can verify a Guardian certificate."""
     certificate = _certificate_or_404(code)
-    revoke_form = RevokeCertificateForm() if can_run_program(current_user) else None
+    revoke_form = (
+        RevokeCertificateForm() if can_revoke_certificate(current_user) else None
+    )
     return render_template(
         "training/certificate.html",
         certificate=certificate,
@@ -188,8 +219,8 @@ def certificate(code):
 @login_required
 def revoke_certificate(code):
     """Revoke a certificate with a reason; program managers and admins only."""
-    _require_program_manager()
     certificate = _certificate_or_404(code)
+    _require(can_revoke_certificate(current_user, certificate))
     form = RevokeCertificateForm()
     target = url_for("training.certificate", code=code)
     if not form.validate_on_submit():
@@ -208,7 +239,7 @@ def revoke_certificate(code):
 @login_required
 def stats():
     """Attempts, pass rate and average per module; program managers and admins."""
-    _require_program_manager()
+    _require(can_view_training_statistics(current_user))
     return render_template(
         "training/stats.html",
         modules=queries.curriculum(),
@@ -220,7 +251,7 @@ def stats():
 @login_required
 def module_stats(slug):
     """Item analysis of a module's questions; program managers and admins."""
-    _require_program_manager()
+    _require(can_view_training_statistics(current_user))
     module = _module_or_404(slug)
     version = module.current_version
     return render_template(

@@ -152,7 +152,8 @@ def test_a_due_date_before_the_start_is_refused(
     ("field", "value", "error"),
     [
         ("capacity", "0", "Number must be between 1 and 1000."),
-        ("name", "", "This field is required."),
+        ("name", "", "Enter a name."),
+        ("name", "   ", "Enter a name."),
         ("start_date", "someday", "Not a valid date value."),
     ],
 )

@@ -8,6 +8,8 @@ from portal.accounts.models import Seniority, User
 from portal.enrollment import services
 from portal.enrollment.models import Cohort
 from portal.enrollment.models import EnrollmentStatus as S
+from portal.training.queries import required_modules
+from portal.training.services import start_attempt, submit_attempt
 from tests.enrollment.conftest import NOW, counting_statements
 
 N = 3
@@ -58,11 +60,18 @@ class Rows:
         enrollment = self.make["apply"](person)
         services.place_in_cohort(manager, enrollment, cohort, NOW)
 
+    def _add_cohort_progress(self, person):
+        self._add_cohort(person)
+        module = required_modules()[0]
+        attempt = start_attempt(person, module, NOW)
+        submit_attempt(person, attempt, {}, NOW)
+
     def url(self):
         return {
             "applications": "/program/applications",
             "coverage": "/program/coverage",
             "cohort": f"/program/cohorts/{self.cohort_id}",
+            "cohort_progress": f"/program/cohorts/{self.cohort_id}/progress",
         }[self.kind]
 
 
@@ -75,7 +84,9 @@ def statements_for(db, client, url):
     return len(statements), response.text
 
 
-@pytest.mark.parametrize("kind", ["applications", "coverage", "cohort"])
+@pytest.mark.parametrize(
+    "kind", ["applications", "coverage", "cohort", "cohort_progress"]
+)
 def test_program_pages_do_not_run_more_queries_with_more_rows(
     db,
     make_org,
@@ -110,5 +121,10 @@ def test_program_pages_do_not_run_more_queries_with_more_rows(
     assert large == small, (
         f"{rows.url()}: {small} statements for {N}, {large} for {3 * N}"
     )
-    last = {"applications": "Person 17", "coverage": "Team 09", "cohort": "Person 09"}
+    last = {
+        "applications": "Person 17",
+        "coverage": "Team 09",
+        "cohort": "Person 09",
+        "cohort_progress": "Person 09",
+    }
     assert last[kind] in page, "the page lists the newest rows too"

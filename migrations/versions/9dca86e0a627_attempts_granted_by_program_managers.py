@@ -1,0 +1,30 @@
+"""Attempts granted by program managers
+
+Revision ID: 9dca86e0a627
+Revises: a49955035094
+Create Date: 2026-12-01 21:09:24.355599
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import portal.database  # noqa: F401  (UTCDateTime columns)
+
+
+# revision identifiers, used by Alembic.
+revision = '9dca86e0a627'
+down_revision = 'a49955035094'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('module_progress', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('extra_attempts', sa.Integer(), nullable=False, server_default='0'))
+
+
+
+def downgrade():
+    with op.batch_alter_table('module_progress', schema=None) as batch_op:
+        batch_op.drop_column('extra_attempts')
+
