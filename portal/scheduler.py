@@ -51,15 +51,24 @@ class ScheduledJob:
     idle_summary: str | None = None
 
 
+# In the order a laptop's first start runs them: the calendar and reminders
+# create notifications, the digest gathers them, the outbox sends the email.
 JOBS = [
     ScheduledJob(
-        "deliver_outbox",
-        deliver_outbox,
-        {"trigger": "interval", "minutes": 1},
-        per_minute,
-        "Send pending email from the outbox, retrying failures with back-off.",
-        preview=preview_outbox,
-        idle_summary=IDLE_SUMMARY,
+        "enrollment_calendar",
+        run_enrollment_calendar,
+        {"trigger": "cron", "hour": 6, "minute": 0},
+        per_day,
+        "Start cohorts on their start date; Guardians past their step-down date "
+        "become alumni; Guardians whose certificate expired go back to training.",
+    ),
+    ScheduledJob(
+        "training_reminders",
+        send_training_reminders,
+        {"trigger": "cron", "hour": 7, "minute": 0},
+        per_day,
+        "Remind people of training due within three days, once overdue, and of "
+        "certificates to renew.",
     ),
     # Triggered daily so a failed week is retried the next morning; the weekly
     # period means it sends once per ISO week.
@@ -71,19 +80,13 @@ JOBS = [
         "Email each person their unread notifications of the week (Mondays 08:00).",
     ),
     ScheduledJob(
-        "enrollment_calendar",
-        run_enrollment_calendar,
-        {"trigger": "cron", "hour": 6, "minute": 0},
-        per_day,
-        "Start cohorts on their start date; Guardians past their step-down date "
-        "become alumni.",
-    ),
-    ScheduledJob(
-        "training_reminders",
-        send_training_reminders,
-        {"trigger": "cron", "hour": 7, "minute": 0},
-        per_day,
-        "Remind people of training due within three days, and once overdue.",
+        "deliver_outbox",
+        deliver_outbox,
+        {"trigger": "interval", "minutes": 1},
+        per_minute,
+        "Send pending email from the outbox, retrying failures with back-off.",
+        preview=preview_outbox,
+        idle_summary=IDLE_SUMMARY,
     ),
 ]
 
@@ -112,9 +115,10 @@ def build_scheduler(app, scheduler_class):
 
 
 def start_background_scheduler(app):
-    """For a laptop: every job runs once now (the outbox last, so the email the
-    others queue shows at once), then on schedule in a background thread."""
-    for job in sorted(JOBS, key=lambda j: j.name == "deliver_outbox"):
+    """For a laptop: every job runs once now, in the order of JOBS (the outbox
+    last, so the email the others queue shows at once), then on schedule in a
+    background thread."""
+    for job in JOBS:
         _run_in_app(app, job)
     scheduler = build_scheduler(app, BackgroundScheduler)
     scheduler.start()

@@ -39,6 +39,7 @@ def index():
         required_total=len(required),
         required_passed=sum(r.status == "passed" for r in required),
         next_module=_next_module(rows),
+        renewals=sum(r.renewal_due for r in required),
         certificate=valid_certificate(current_user.id, now),
         enrollment=open_enrollment(current_user.id),
         applications_waiting=waiting,

@@ -19,6 +19,8 @@ TRANSITIONS = {
     (S.APPROVED, S.CERTIFIED): {"system"},
     (S.IN_TRAINING, S.CERTIFIED): {"system"},
     (S.CERTIFIED, S.ACTIVE): {"system", "manager"},
+    # A certificate revoked or expired: back to training until passed again.
+    (S.ACTIVE, S.IN_TRAINING): {"system"},
     (S.ACTIVE, S.ALUMNI): {"owner", "manager", "system"},
     **{(state, S.DECLINED): {"manager"} for state in EARLY},
     **{(state, S.WITHDRAWN): {"owner"} for state in EARLY},

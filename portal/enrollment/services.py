@@ -25,7 +25,7 @@ from portal.errors import DomainError, required_text
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.training.models import Module, ModuleDueDate
-from portal.training.queries import valid_certificate
+from portal.training.queries import lapsed_certificate_holders, valid_certificate
 
 DECISION_MESSAGES = {
     S.APPROVED: "Your Guardian application is approved: you are in cohort {cohort}.",
@@ -34,6 +34,12 @@ DECISION_MESSAGES = {
     S.ACTIVE: "You are now an active Guardian. Welcome aboard!",
     S.ALUMNI: "You have stepped down as a Guardian. Thank you for your work.",
 }
+
+
+LAPSED_MESSAGE = (
+    "You are no longer an active Guardian ({reason}). Pass the required modules "
+    "again to return."
+)
 
 
 def can_decide(user):
@@ -113,9 +119,11 @@ def _side_effects(enrollment, from_status, to_status, actor, now, reason):
         _free_seat(enrollment)
     if to_status == S.ACTIVE and Role.GUARDIAN not in user.roles:
         grant_role(actor, user, Role.GUARDIAN, now)
-    if to_status == S.ALUMNI and Role.GUARDIAN in user.roles:
+    if from_status == S.ACTIVE and Role.GUARDIAN in user.roles:
         revoke_role(actor, user, Role.GUARDIAN, now)
     message = DECISION_MESSAGES.get(to_status)
+    if from_status == S.ACTIVE and to_status == S.IN_TRAINING:
+        message = LAPSED_MESSAGE
     if message:
         cohort = enrollment.cohort.name if enrollment.cohort else ""
         notify(
@@ -298,6 +306,14 @@ def _catch_up_certification(enrollment, now):
         transition(enrollment, S.ACTIVE, actor=None, now=now)
 
 
+def on_certificate_lapsed(user, now, reason):
+    """Training revoked (or the calendar found expired) the person's certificate:
+    an active Guardian goes back to training and loses the Guardian role."""
+    enrollment = open_enrollment(user.id)
+    if enrollment is not None and enrollment.status == S.ACTIVE:
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now, reason=reason)
+
+
 def on_certified(user, now):
     """Training certified the person: the enrollment becomes certified, then active."""
     enrollment = open_enrollment(user.id)
@@ -394,8 +410,9 @@ def set_due_dates(actor, cohort, due_dates):
 
 
 def run_enrollment_calendar(now):
-    """Daily: cohorts that have started move their people into training, and
-    Guardians whose step-down date has come become alumni."""
+    """Daily: cohorts that have started move their people into training,
+    Guardians whose step-down date has come become alumni, and Guardians whose
+    certificate expired go back to training."""
     started = db.session.scalars(
         select(Enrollment)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
@@ -410,4 +427,17 @@ def run_enrollment_calendar(now):
     ).all()
     for enrollment in leaving:
         transition(enrollment, S.ALUMNI, actor=None, now=now, reason="step-down date")
-    return f"{len(started)} started training, {len(leaving)} stepped down"
+    lapsed = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.status == S.ACTIVE,
+            Enrollment.user_id.in_(lapsed_certificate_holders(now)),
+        )
+    ).all()
+    for enrollment in lapsed:
+        transition(
+            enrollment, S.IN_TRAINING, actor=None, now=now, reason="certificate expired"
+        )
+    return (
+        f"{len(started)} started training, {len(leaving)} stepped down, "
+        f"{len(lapsed)} certificate(s) lapsed"
+    )

@@ -21,7 +21,7 @@ from portal.notifications.services import notify
 from portal.training import queries
 from portal.training.models import Certificate, ModuleProgress, ModuleVersion
 from portal.training.permissions import can_revoke_certificate
-from portal.training.signals import certified
+from portal.training.signals import certificate_revoked, certified
 from portal.training.standing import renewal_opened_at
 
 REASON_MAX = 1000
@@ -126,7 +126,8 @@ def revoke_certificate(actor, certificate, reason, now):
     """Revoke a certificate with a reason. Program managers and admins only.
 
     The holder is notified; the public verification page says revoked from
-    then on, and renewal opens for the holder.
+    then on, and renewal opens for the holder. Sends ``certificate_revoked``:
+    an active Guardian goes back to training (enrollment/receivers.py).
     """
     if not can_revoke_certificate(actor, certificate):
         raise DomainError("reason", "Only a program manager can revoke a certificate.")
@@ -143,6 +144,9 @@ def revoke_certificate(actor, certificate, reason, now):
     if not revoked:
         raise DomainError("reason", "This certificate is already revoked.")
     db.session.refresh(certificate)
+    certificate_revoked.send(
+        certificate.user, user=certificate.user, certificate=certificate, now=now
+    )
     record_audit(
         actor,
         "certificate.revoke",

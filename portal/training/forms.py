@@ -23,10 +23,28 @@ from portal.forms import strip_text
 from portal.training.grading import parse_number
 from portal.training.quiz import choice_labels, responses_from_tokens
 
+FOREIGN_CHOICE = (
+    "That answer is not one this quiz offered. Reload the page and answer again."
+)
+
+
+class ChoiceField(RadioField):
+    """One answer from the attempt's tokens; "required" speaks when none is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, invalid_choice_message=FOREIGN_CHOICE, **kwargs)
+
+    def pre_validate(self, form):
+        if self.raw_data:
+            super().pre_validate(form)
+
 
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, invalid_choice_message=FOREIGN_CHOICE, **kwargs)
 
 
 def _numeric(form, field):
@@ -36,7 +54,7 @@ def _numeric(form, field):
 
 def _question_field(question, label, choices):
     if question["type"] == "single":
-        return RadioField(
+        return ChoiceField(
             label, choices=choices, validators=[InputRequired("Choose an answer.")]
         )
     if question["type"] == "multiple":
@@ -47,7 +65,7 @@ def _question_field(question, label, choices):
             validators=[InputRequired("Select at least one answer.")],
         )
     if question["type"] == "true_false":
-        return RadioField(
+        return ChoiceField(
             label, choices=choices, validators=[InputRequired("Choose true or false.")]
         )
     return StringField(

@@ -1,6 +1,7 @@
 """Quiz grading, on the server only. Each function returns credit from 0 to 1."""
 
 import math
+import re
 from decimal import Decimal
 
 
@@ -29,10 +30,28 @@ def grade_true_false(question, response):
     return 1.0 if response == ["true" if question["answer"] else "false"] else 0.0
 
 
+# 1234.5, -3, .25, 1e3, 1,234.5 (commas between groups of three), 3,5 (a decimal comma).
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?")
+GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
 def parse_number(text):
-    try:
-        value = float(str(text).strip().replace(",", ""))
-    except ValueError:
+    """A typed number, or None when it is not one.
+
+    Decimals and exponents are read, not underscores or "inf". A comma
+    separates thousands when it sits before groups of three digits (1,500 is
+    fifteen hundred), and is a decimal comma otherwise (3,5 is three and a
+    half).
+    """
+    text = str(text).strip()
+    if PLAIN_NUMBER.fullmatch(text):
+        value = float(text)
+    elif GROUPED_NUMBER.fullmatch(text):
+        value = float(text.replace(",", ""))
+    elif DECIMAL_COMMA.fullmatch(text):
+        value = float(text.replace(",", "."))
+    else:
         return None
     return value if math.isfinite(value) else None
 

@@ -26,6 +26,17 @@ def curriculum():
     ).all()
 
 
+def module_titles():
+    """Slug -> current title of every module, to name prerequisites."""
+    return dict(
+        db.session.execute(
+            select(Module.slug, ModuleVersion.title).join(
+                ModuleVersion, ModuleVersion.id == Module.current_version_id
+            )
+        ).all()
+    )
+
+
 def required_modules():
     return db.session.scalars(
         select(Module)
@@ -72,6 +83,18 @@ def valid_certificate(user_id, now):
     if certificate is None or certificate.status(now) != "valid":
         return None
     return certificate
+
+
+def lapsed_certificate_holders(now):
+    """People holding certificates of which none is valid at ``now`` (a subquery)."""
+    valid_holders = select(Certificate.user_id).where(
+        Certificate.revoked_at.is_(None), Certificate.expires_at > now
+    )
+    return (
+        select(Certificate.user_id)
+        .where(Certificate.user_id.not_in(valid_holders))
+        .distinct()
+    )
 
 
 def module_rows(user_id, now, policy, modules=None):

@@ -26,13 +26,16 @@ REVIEW_LEVELS = ("score", "wrong_questions", "explanations", "answers")
 LOCKED_OUT_LEVEL = "explanations"
 
 
-def draw_questions(questions, count, seen, rng):
+def draw_questions(questions, count, seen, rng, revealed=None):
     """``count`` questions of the pool in the order this attempt asks them.
 
-    Greedy: each pick is a question asked least often before (``seen``:
-    question id -> times asked), then one whose objective has the fewest
-    picks so far, then chance.
+    Greedy: each pick is a question whose explanation or answer the person
+    was shown least often (``revealed``: question id -> times), then one they
+    were asked least often (``seen``), then one whose objective has the fewest
+    picks so far, then chance. A retake so asks what the earlier result pages
+    did not explain, as far as the pool allows.
     """
+    revealed = revealed or {}
     count = len(questions) if count is None else min(count, len(questions))
     remaining = list(questions)
     rng.shuffle(remaining)
@@ -42,6 +45,7 @@ def draw_questions(questions, count, seen, rng):
         chosen = min(
             remaining,
             key=lambda q: (
+                revealed.get(q["id"], 0),
                 seen.get(q["id"], 0),
                 picks_per_objective[q.get("objective")],
             ),
@@ -127,8 +131,9 @@ def responses_from_tokens(layout, submitted):
 def review_level(version, passed, locked_out):
     """What a result page shows: one of REVIEW_LEVELS.
 
-    ``locked_out``: the person used every attempt without passing; until a
-    program manager grants more, no attempt shows a right choice.
+    ``locked_out``: no right choice may show, because the person used every
+    attempt without passing (until a program manager grants more), or is
+    renewing and the attempt is from an earlier round.
     """
     level = version.review_after_pass if passed else version.review_after_failure
     if locked_out and REVIEW_LEVELS.index(level) > REVIEW_LEVELS.index(
@@ -144,32 +149,46 @@ def shows(level, what):
 
 
 def result_items(version, attempt, level):
-    """What the result page shows of each question asked, at review ``level``.
+    """What the result page shows of the questions asked, at review ``level``.
 
-    What the level does not allow is left out here, so no template can show it:
-    ``credit`` from wrong_questions, ``explanation`` from explanations,
-    ``correct`` (the right choices) only at answers.
+    Below "answers" only the questions not fully right are listed, without the
+    answer given or partial credit: either would point at the right choice
+    (a wrong "true" means "false"). What the level does not allow is left out
+    here, so no template can show it.
     """
+    if not shows(level, "wrong_questions"):
+        return []
     by_id = {q["id"]: q for q in version.questions}
     answers = {a.question_id: a for a in attempt.answers}
+    everything = shows(level, "answers")
     items = []
     for entry in attempt.layout:
-        question = by_id.get(entry["q"])
+        question, answer = by_id.get(entry["q"]), answers.get(entry["q"])
         if question is None:
             continue
-        labels = choice_labels(question)
-        answer = answers.get(question["id"])
-        given = answer.response if answer else []
+        credit = answer.credit if answer else 0.0
+        if credit >= 1 and not everything:
+            continue
         item = {
             "prompt": question["prompt"],
             "prompt_html": question.get("prompt_html"),
-            "given": [labels.get(r, r) for r in given],
         }
-        if shows(level, "wrong_questions"):
-            item["credit"] = answer.credit if answer else 0.0
         if shows(level, "explanations"):
             item["explanation"] = question["explanation"]
-        if shows(level, "answers"):
+        if everything:
+            labels = choice_labels(question)
+            given = answer.response if answer else []
+            item["credit"] = credit
+            item["given"] = [labels.get(r, r) for r in given]
             item["correct"] = [labels.get(r, r) for r in correct_response(question)]
         items.append(item)
     return items
+
+
+def revealed_questions(version, attempt, level):
+    """The ids of the questions whose result page explained or answered them."""
+    if not shows(level, "explanations"):
+        return set()
+    if shows(level, "answers"):
+        return {entry["q"] for entry in attempt.layout}
+    return {a.question_id for a in attempt.answers if a.credit < 1}

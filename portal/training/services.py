@@ -16,6 +16,7 @@ from collections import Counter
 
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors import DomainError
 from portal.extensions import db
@@ -30,7 +31,13 @@ from portal.training.models import (
     QuizAnswer,
     QuizAttempt,
 )
-from portal.training.quiz import asked_questions, attempt_layout, draw_questions
+from portal.training.quiz import (
+    asked_questions,
+    attempt_layout,
+    draw_questions,
+    revealed_questions,
+    review_level,
+)
 from portal.training.signals import module_passed
 from portal.training.standing import TrainingPolicy, minute_label, module_standing
 
@@ -92,9 +99,10 @@ def _refuse_start(state):
     if state.status == "passed":
         raise DomainError("attempt", "You have already passed this module.")
     if state.status == "locked":
+        titles = queries.module_titles()
+        names = [titles.get(slug, slug) for slug in state.unmet_prerequisites]
         raise DomainError(
-            "attempt",
-            "Pass these modules first: " + ", ".join(state.unmet_prerequisites) + ".",
+            "attempt", "Pass these modules first: " + ", ".join(names) + "."
         )
     if state.status == "exhausted":
         raise DomainError("attempt", "You have used every attempt for this module.")
@@ -105,14 +113,25 @@ def _refuse_start(state):
         )
 
 
-def _times_asked(user_id, module_id):
-    """Question id -> how often the person was asked it, over every version."""
-    layouts = db.session.scalars(
-        select(QuizAttempt.layout)
+def _question_history(user_id, module_id):
+    """Per question id, over every version: how often the person was asked it,
+    and how often a result page could have shown its explanation or answer."""
+    attempts = db.session.scalars(
+        select(QuizAttempt)
         .join(ModuleVersion, ModuleVersion.id == QuizAttempt.module_version_id)
         .where(QuizAttempt.user_id == user_id, ModuleVersion.module_id == module_id)
-    )
-    return Counter(entry["q"] for layout in layouts for entry in layout)
+        .options(
+            selectinload(QuizAttempt.answers), joinedload(QuizAttempt.module_version)
+        )
+    ).all()
+    seen, revealed = Counter(), Counter()
+    for attempt in attempts:
+        seen.update(entry["q"] for entry in attempt.layout)
+        if attempt.status == AttemptStatus.SUBMITTED:
+            version = attempt.module_version
+            level = review_level(version, attempt.passed, locked_out=False)
+            revealed.update(revealed_questions(version, attempt, level))
+    return seen, revealed
 
 
 def start_attempt(user, module, now, rng=None, policy=DEFAULT_POLICY):
@@ -127,11 +146,9 @@ def start_attempt(user, module, now, rng=None, policy=DEFAULT_POLICY):
     if not state.can_start:
         _refuse_start(state)
     rng = rng or random.SystemRandom()
+    seen, revealed = _question_history(user.id, module.id)
     drawn = draw_questions(
-        version.questions,
-        version.questions_per_attempt,
-        _times_asked(user.id, module.id),
-        rng,
+        version.questions, version.questions_per_attempt, seen, rng, revealed
     )
     attempt = QuizAttempt(
         user_id=user.id,

@@ -1,4 +1,5 @@
-"""Training events other features react to (enrollment marks people certified)."""
+"""Training events other features react to: enrollment makes the certified
+active Guardians, and sends them back to training when a certificate is revoked."""
 
 from blinker import Namespace
 
@@ -6,3 +7,4 @@ _signals = Namespace()
 
 module_passed = _signals.signal("module-passed")
 certified = _signals.signal("certified")
+certificate_revoked = _signals.signal("certificate-revoked")

@@ -4,8 +4,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -66,7 +64,9 @@ def index():
                 m for m in modules if m.required == (form.kind.data == "required")
             ]
     rows = queries.module_rows(current_user.id, utcnow(), _policy(), modules)
-    return render_template("training/index.html", rows=rows, form=form)
+    return render_template(
+        "training/index.html", rows=rows, form=form, titles=queries.module_titles()
+    )
 
 
 def _module_or_404(slug):
@@ -86,6 +86,7 @@ def module(slug):
         module=module,
         version=module.current_version,
         standing=services.standing(current_user, module, utcnow(), _policy()),
+        titles=queries.module_titles(),
     )
 
 
@@ -168,13 +169,17 @@ def attempt(attempt_id):
 def _result_page(attempt):
     version = attempt.module_version
     standing = services.standing(current_user, version.module, utcnow(), _policy())
-    level = review_level(version, attempt.passed, standing.locked_out)
+    # While a renewal is under way, last round's pass must not be its key.
+    earlier_round = attempt.round < standing.round and standing.status != "passed"
+    level = review_level(version, attempt.passed, standing.locked_out or earlier_round)
     return render_template(
         "training/result.html",
         attempt=attempt,
         version=version,
         level=level,
-        locked_out=standing.locked_out,
+        standing=standing,
+        asked=len(attempt.layout),
+        right=sum(1 for a in attempt.answers if a.credit >= 1),
         items=result_items(version, attempt, level),
         certificate=queries.valid_certificate(current_user.id, utcnow()),
     )
@@ -222,16 +227,23 @@ def revoke_certificate(code):
     certificate = _certificate_or_404(code)
     _require(can_revoke_certificate(current_user, certificate))
     form = RevokeCertificateForm()
-    target = url_for("training.certificate", code=code)
-    if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Give the reason.", "danger")
-        return redirect(target)
-    return run_service(
-        lambda: certificates.revoke_certificate(
-            current_user, certificate, form.reason.data, utcnow()
-        ),
-        success="The certificate is revoked and its holder has been told.",
-        target=target,
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: certificates.revoke_certificate(
+                current_user, certificate, form.reason.data, utcnow()
+            ),
+            success="The certificate is revoked and its holder has been told.",
+            target=url_for("training.certificate", code=code),
+            form=form,
+        )
+        if done:
+            return done
+    # The page again, with what was typed and what is wrong with it.
+    return render_template(
+        "training/certificate.html",
+        certificate=certificate,
+        status=certificate.status(utcnow()),
+        revoke_form=form,
     )
 
 

@@ -1,15 +1,19 @@
 """Training certifies a person: their enrollment moves on and they guard their team."""
 
 import re
+from datetime import timedelta
 
 from portal.accounts.models import Role, User
 from portal.enrollment import queries, services
 from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.training.certificates import certify_if_complete
+from portal.training.certificates import certify_if_complete, revoke_certificate
 from portal.training.models import ModuleProgress
+from portal.training.queries import required_modules
+from portal.training.services import start_attempt, submit_attempt
 from portal.training.standing import TrainingPolicy
 from tests.enrollment.conftest import NOW, fresh, history, pass_required_training
+from tests.training.conftest import correct_answers
 
 
 def _guardians_section(page):
@@ -135,5 +139,50 @@ def test_passing_only_some_required_modules_changes_nothing(
     assert certify_if_complete(person, NOW, TrainingPolicy()) is None
     db.session.commit()
 
+    assert fresh(Enrollment, enrollment.id).status == S.IN_TRAINING
+    assert Role.GUARDIAN not in fresh(User, person.id).roles
+
+
+def test_a_revoked_certificate_ends_active_guardianship_until_passed_again(
+    db, make_required_modules, make_applicant, apply_for, make_cohort, program_manager
+):
+    make_required_modules(1)
+    person = make_applicant()
+    enrollment = apply_for(person)
+    services.place_in_cohort(program_manager, enrollment, make_cohort(), NOW)
+    certificate = pass_required_training(person)
+    assert fresh(Enrollment, enrollment.id).status == S.ACTIVE
+
+    revoke_certificate(program_manager, certificate, "Shared answers.", NOW)
+    db.session.commit()
+
+    assert fresh(Enrollment, enrollment.id).status == S.IN_TRAINING
+    assert Role.GUARDIAN not in fresh(User, person.id).roles
+    assert queries.team_guardians(enrollment.guarded_team_id) == []
+
+    later = NOW + timedelta(days=1)
+    module = required_modules()[0]
+    attempt = start_attempt(person, module, later)
+    submit_attempt(person, attempt, correct_answers(attempt.module_version), later)
+    db.session.commit()
+    assert fresh(Enrollment, enrollment.id).status == S.ACTIVE
+    assert Role.GUARDIAN in fresh(User, person.id).roles
+
+
+def test_an_expired_certificate_sends_the_guardian_back_to_training(
+    db, make_required_modules, make_applicant, apply_for, make_cohort, program_manager
+):
+    make_required_modules(1)
+    person = make_applicant()
+    enrollment = apply_for(person)
+    services.place_in_cohort(program_manager, enrollment, make_cohort(), NOW)
+    certificate = pass_required_training(person)
+
+    report = services.run_enrollment_calendar(
+        certificate.expires_at + timedelta(hours=1)
+    )
+    db.session.commit()
+
+    assert report.endswith("1 certificate(s) lapsed")
     assert fresh(Enrollment, enrollment.id).status == S.IN_TRAINING
     assert Role.GUARDIAN not in fresh(User, person.id).roles

@@ -213,7 +213,7 @@ def test_the_calendar_starts_cohorts_and_retires_guardians(
     report = services.run_enrollment_calendar(NOW)
     db.session.commit()
 
-    assert report == "1 started training, 1 stepped down"
+    assert report == "1 started training, 1 stepped down, 0 certificate(s) lapsed"
     assert fresh(Enrollment, starts.id).status == S.IN_TRAINING
     assert fresh(Enrollment, waits.id).status == S.APPROVED
     assert fresh(Enrollment, leaves.id).status == S.ALUMNI
@@ -228,4 +228,6 @@ def test_the_calendar_starts_cohorts_and_retires_guardians(
     ).all()
     assert len(started_note) == 1
     # A second run the same day, or a retry, finds nothing left to do.
-    assert services.run_enrollment_calendar(NOW) == "0 started training, 0 stepped down"
+    assert services.run_enrollment_calendar(NOW) == (
+        "0 started training, 0 stepped down, 0 certificate(s) lapsed"
+    )

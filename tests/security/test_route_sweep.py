@@ -124,9 +124,19 @@ EXPECTED = {
     "training.attempt": signed_in_only(NOT_FOUND),
     # Certificates are public so that anyone can verify one.
     "training.certificate": everyone(OK),
-    # Revoking needs a reason: the empty form goes back to the certificate.
-    "training.revoke_certificate": admin_only((302, "/certificates/{code}")),
+    # Revoking needs a reason: the empty form shows the certificate again.
+    "training.revoke_certificate": admin_only(),
+    # The actor has attempts left: nothing to ask for, back to the module.
+    "training.request_more_attempts": signed_in_only((302, "/training/modules/{slug}")),
     "training.stats": admin_only(),  # and program managers
+    "training_program.person": admin_only(),
+    # Empty forms give no reason: back to the person's training, unchanged.
+    "training_program.grant_attempts": admin_only(
+        (302, "/program/people/{user_id}/training")
+    ),
+    "training_program.reset_module": admin_only(
+        (302, "/program/people/{user_id}/training")
+    ),
     "training.module_stats": admin_only(),
     # Anyone signed in may apply, nominate, and see their own application.
     "enrollment.apply": signed_in_only(),
@@ -149,6 +159,8 @@ EXPECTED = {
     "program.new_cohort": admin_only(),
     "program.cohort": admin_only(),
     "program.suggest": admin_only(),
+    "program.cohort_progress_page": admin_only(),
+    "program.cohort_progress_csv": admin_only(),
     # Nobody chosen: back to the suggestion.
     "program.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
     "program.coverage": admin_only(),

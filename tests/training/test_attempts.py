@@ -217,7 +217,7 @@ def test_an_unanswered_quiz_is_shown_again_not_graded(
     response = client.post(f"/training/attempts/{attempt.id}", data={})
 
     assert response.status_code == 200
-    assert "Some questions need an answer" in response.get_data(as_text=True)
+    assert "Some answers need attention" in response.get_data(as_text=True)
     assert db.session.get(QuizAttempt, attempt.id).status == AttemptStatus.IN_PROGRESS
 
 
@@ -462,7 +462,11 @@ def test_no_failure_shows_the_right_choices(app, db, client, engineer, make_modu
     shown = client.get(f"/training/attempts/{first.id}").get_data(as_text=True)
 
     assert "Not passed" in shown
-    assert "Incorrect" in shown and "EXPLAIN-strict-pick-one" in shown
+    assert "0 of 4 questions fully right; to revisit:" in shown
+    assert (
+        "Which door is the right one?" in shown and "EXPLAIN-strict-pick-one" in shown
+    )
+    assert "Your answer" not in shown and "Incorrect" not in shown
     assert "Correct answer" not in shown and "4817" not in shown
     assert "The red door" not in shown, "the chosen wrong answers only"
 
@@ -501,16 +505,16 @@ def test_a_module_stays_locked_until_its_prerequisite_is_passed(
 
     cards = module_cards(client.get("/training").get_data(as_text=True))
     assert "Locked" in cards["Advanced"]
-    assert "Opens after: basics" in cards["Advanced"]
+    assert "Opens after: Basics" in cards["Advanced"]
     assert "Not started" in cards["Basics"] and "Opens after" not in cards["Basics"]
-    with pytest.raises(DomainError, match="Pass these modules first: basics."):
+    with pytest.raises(DomainError, match="Pass these modules first: Basics."):
         services.start_attempt(engineer, advanced, NOW)
     db.session.rollback()
     refused = client.post("/training/modules/advanced/attempts")
     assert refused.status_code == 302
     with client.session_transaction() as session:
         assert list(session["_flashes"]) == [
-            ("warning", "Pass these modules first: basics.")
+            ("warning", "Pass these modules first: Basics.")
         ]
     assert attempts_of(engineer.id) == []
 
@@ -558,3 +562,34 @@ def test_nobody_else_sees_or_submits_an_attempt(
     db.session.commit()
     assert client.get(url).status_code == 404, "nor the result"
     assert client.get("/training/attempts/999999").status_code == 404
+
+
+def test_a_filtered_curriculum_judges_prerequisites_on_every_module(
+    app, db, client, engineer, make_module
+):
+    basics = make_module("basics", title="Basics", order=1, tags=["intro"])
+    make_module(
+        "advanced", title="Advanced", prerequisites=["basics"], order=2, tags=["deep"]
+    )
+    take_quiz(engineer, basics, NOW)
+    login_as(client, engineer)
+
+    cards = module_cards(client.get("/training?tag=deep").get_data(as_text=True))
+
+    assert list(cards) == ["Advanced"]
+    assert "Not started" in cards["Advanced"] and "Locked" not in cards["Advanced"]
+
+
+def test_an_unanswered_question_says_only_that_it_needs_an_answer(
+    app, db, client, engineer, make_module
+):
+    module = make_module("graded")
+    attempt = services.start_attempt(engineer, module, NOW)
+    db.session.commit()
+    login_as(client, engineer)
+
+    html = client.post(f"/training/attempts/{attempt.id}", data={}).text
+
+    assert html.count("Choose an answer.") == 1
+    assert "not one this quiz offered" not in html
+    assert "Select at least one answer." in html and "Enter a number." in html

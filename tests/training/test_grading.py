@@ -4,7 +4,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.training import services
-from portal.training.grading import correct_response, grade, score_percent
+from portal.training.grading import (
+    correct_response,
+    grade,
+    parse_number,
+    score_percent,
+)
 from portal.training.models import ModuleProgress, QuizAnswer
 from tests.training.conftest import NOW, default_questions
 
@@ -229,3 +234,22 @@ def test_unknown_and_oversized_responses_earn_nothing(db, engineer, make_module)
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3,0", 3.0),  # a decimal comma, as many people write it
+        ("12,34", 12.34),
+        ("1,500", 1500.0),  # commas between groups of three are thousands
+        ("1,500.25", 1500.25),
+        ("3_0", None),  # not 30
+        ("1,2,3", None),
+        ("inf", None),
+        ("nan", None),
+        ("1e400", None),
+        ("", None),
+    ],
+)
+def test_numbers_are_read_as_people_write_them(text, value):
+    assert parse_number(text) == value

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.training import services
+from portal.database import utcnow
+from portal.training import queries, services
 from portal.training.quiz import draw_questions
 from tests.conftest import login_as
 from tests.training.conftest import NOW, take_quiz
@@ -138,7 +139,9 @@ def test_a_failed_attempt_shows_what_its_review_option_allows(
     html = result_page(client, failed)
 
     assert "Not passed: 0%" in html
-    assert ("Incorrect" in html) is incorrect
+    assert ("0 of 6 questions fully right; to revisit:" in html) is incorrect
+    assert ("Pool question" in html) is incorrect, "the wrong questions are listed"
+    assert "Your answer" not in html, "the answer given points at the right one"
     assert ("EXPLAIN-pool-" in html) is explanation
     assert "Correct answer" not in html
     assert first_asked_right_answer(failed) not in html
@@ -192,3 +195,43 @@ def test_the_module_page_shows_objectives_and_the_draw(
     for text in OBJECTIVES.values():
         assert text in html
     assert "9 questions, drawn afresh for each attempt" in html
+
+
+def test_a_retake_avoids_the_questions_a_result_page_explained(
+    db, engineer, make_module
+):
+    module = make_module(
+        "explained", pool(15), objectives=OBJECTIVES, questions_per_attempt=9
+    )
+    first = services.start_attempt(engineer, module, NOW)
+    db.session.commit()
+    # Right on the first six asked, wrong on the last three: those three are
+    # explained on the result page.
+    version = first.module_version
+    asked_first = asked(first)
+    right = {q["id"]: ["a"] for q in version.questions if q["id"] in asked_first[:6]}
+    services.submit_attempt(engineer, first, right, NOW)
+    db.session.commit()
+    explained = set(asked_first[6:])
+
+    second = services.start_attempt(engineer, module, NOW + timedelta(minutes=5))
+
+    assert explained.isdisjoint(asked(second))
+    assert len(set(asked(second)) - set(asked_first)) == 6, "the unseen come first"
+
+
+def test_while_renewing_last_rounds_pass_shows_no_answers(
+    app, db, client, engineer, make_module
+):
+    module = make_module("renewed", pool(6), objectives=OBJECTIVES)
+    passed = take_quiz(engineer, module, utcnow() - timedelta(days=60))
+    login_as(client, engineer)
+    assert "Correct answer" in result_page(client, passed)
+
+    certificate = queries.latest_certificate(engineer.id)
+    certificate.expires_at = utcnow() + timedelta(days=5)
+    db.session.commit()
+
+    assert services.standing(engineer, module, utcnow()).status == "renewal_due"
+    html = result_page(client, passed)
+    assert "Correct answer" not in html
