@@ -45,7 +45,7 @@ def user(user_id):
     return render_template(
         "admin/user.html",
         person=user,
-        role_form=RoleForm(),
+        role_form=RoleForm().offer_hand_granted_roles(),
         deactivate_form=DeactivateForm(),
     )
 

@@ -49,7 +49,16 @@ class TeamForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=GRANT_CHOICES, validators=[InputRequired()])
+    """Offers the roles granted by hand; accepts any role so that the service
+    can say why one is not granted here."""
+
+    role = SelectField(
+        "Role", choices=[(r.value, r.label) for r in Role], validators=[InputRequired()]
+    )
+
+    def offer_hand_granted_roles(self):
+        self.role.choices = GRANT_CHOICES
+        return self
 
 
 class DeactivateForm(FlaskForm):

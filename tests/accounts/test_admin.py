@@ -200,12 +200,12 @@ def revoke(client, user, role):
 
 
 def test_grant_role_is_stored_and_audited(admin_client, db, admin, engineer):
-    response = grant(admin_client, engineer, "guardian")
+    response = grant(admin_client, engineer, "program_manager")
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/users/{engineer.id}"
     db.session.refresh(engineer)
-    assert engineer.roles == {Role.GUARDIAN}
+    assert engineer.roles == {Role.PROGRAM_MANAGER}
     assert engineer.role_grants[0].granted_by_id == admin.id
     [event] = audit_events(db, "role.grant")
     assert (event.actor_id, event.target_type, event.target_id) == (
@@ -213,18 +213,52 @@ def test_grant_role_is_stored_and_audited(admin_client, db, admin, engineer):
         "user",
         str(engineer.id),
     )
-    assert event.details == {"role": "guardian"}
-    assert "Eli Engineer now holds the Guardian role." in flashed(
+    assert event.details == {"role": "program_manager"}
+    assert "Eli Engineer now holds the Program manager role." in flashed(
         admin_client, f"/admin/users/{engineer.id}"
     )
 
 
-def test_duplicate_grant_is_refused(admin_client, db, make_user):
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("guardian", "Guardians join through the Guardian program"),
+        ("mentor", "The Mentor role is not used by the portal yet."),
+        ("security_reviewer", "The Security reviewer role is not used by the portal"),
+    ],
+)
+def test_roles_made_elsewhere_are_refused_with_a_pointer(
+    admin_client, db, engineer, role, message
+):
+    response = grant(admin_client, engineer, role)
+
+    assert response.status_code == 302
+    assert message in flashed(admin_client, f"/admin/users/{engineer.id}")
+    db.session.refresh(engineer)
+    assert engineer.roles == set()
+    assert audit_events(db, "role.grant") == []
+
+
+def test_a_guardian_steps_down_through_the_program_not_here(
+    admin_client, db, make_user
+):
     person = make_user(name="Gia Guardian", roles=["guardian"])
 
-    grant(admin_client, person, "guardian")
+    revoke(admin_client, person, "guardian")
 
-    assert "Gia Guardian already holds the Guardian role." in flashed(
+    assert "Guardians join through the Guardian program" in flashed(
+        admin_client, f"/admin/users/{person.id}"
+    )
+    db.session.refresh(person)
+    assert person.roles == {Role.GUARDIAN}
+
+
+def test_duplicate_grant_is_refused(admin_client, db, make_user):
+    person = make_user(name="Pat Manager", roles=["program_manager"])
+
+    grant(admin_client, person, "program_manager")
+
+    assert "Pat Manager already holds the Program manager role." in flashed(
         admin_client, f"/admin/users/{person.id}"
     )
     grants = db.session.scalar(
@@ -242,6 +276,7 @@ def test_unknown_role_is_a_bad_request(admin_client, db, engineer):
 
 
 def test_revoke_role_is_stored_and_audited(admin_client, db, admin, make_user):
+    # A role the portal does not use yet can still be taken away.
     person = make_user(roles=["guardian", "mentor"])
 
     response = revoke(admin_client, person, "mentor")

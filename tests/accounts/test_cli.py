@@ -9,7 +9,7 @@ from portal.auth.passwords import verify_password
 HEADER = "email,display_name,org,team,location,seniority,roles\n"
 
 GOOD_FILE = HEADER + (
-    "Alice@Example.com,Alice Anders,Payments,Checkout,Dublin,Senior,guardian; mentor\n"
+    "Alice@Example.com,Alice Anders,Payments,Checkout,Dublin,Senior,program_manager\n"
     "bob@example.com,Bob Brown,Payments,Checkout,,mid,\n"
     ",,Platform,Infra,,,\n"
     "carol@example.com,Carol Chen,,,Remote,,admin\n"
@@ -36,7 +36,7 @@ def test_good_file_creates_people_teams_orgs_and_roles(app, db, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert (
-        "Imported: 3 people created, 0 updated, 2 teams created, 3 roles granted."
+        "Imported: 3 people created, 0 updated, 2 teams created, 2 roles granted."
         in result.output
     )
     alice = user(db, "alice@example.com")
@@ -44,7 +44,7 @@ def test_good_file_creates_people_teams_orgs_and_roles(app, db, tmp_path):
     assert alice.team.full_name == "Payments / Checkout"
     assert alice.location == "Dublin"
     assert alice.seniority is Seniority.SENIOR
-    assert alice.roles == {Role.GUARDIAN, Role.MENTOR}
+    assert alice.roles == {Role.PROGRAM_MANAGER}
     assert alice.password_hash is None, "imported people set a password by reset"
     assert user(db, "bob@example.com").team_id == alice.team_id
     assert user(db, "carol@example.com").roles == {Role.ADMIN}
@@ -58,14 +58,14 @@ def test_good_file_creates_people_teams_orgs_and_roles(app, db, tmp_path):
         "users_created": 3,
         "users_updated": 0,
         "teams_created": 2,
-        "roles_granted": 3,
+        "roles_granted": 2,
     }
     grants = db.session.scalar(
         select(func.count())
         .select_from(AuditEvent)
         .where(AuditEvent.action == "role.grant")
     )
-    assert grants == 3
+    assert grants == 2
 
 
 def test_file_with_errors_imports_nothing_and_names_each_problem(app, db, tmp_path):
@@ -146,7 +146,7 @@ def test_reimport_updates_existing_people_and_keeps_their_roles(
     assert alice.display_name == "Alice Anders"
     assert alice.location == "Berlin"
     assert alice.team.full_name == "Payments / Checkout"
-    assert alice.roles == {Role.PROGRAM_MANAGER, Role.GUARDIAN, Role.MENTOR}
+    assert alice.roles == {Role.PROGRAM_MANAGER}
     assert alice.password_hash == old_hash, "an import never touches passwords"
     assert count(db, User) == 3
     assert count(db, Org) == 2 and count(db, Team) == 2
@@ -253,3 +253,17 @@ def test_create_admin_asks_a_new_account_for_its_name(app, db):
     assert result.exit_code == 0, result.output
     assert "Display name" in result.output
     assert user(db, "new@example.com").display_name == "New Admin"
+
+
+def test_the_import_refuses_guardians_and_roles_not_in_use(app, db, tmp_path):
+    content = HEADER + (
+        "gia@example.com,Gia Guardian,,,,,guardian\n"
+        "sam@example.com,Sam Mentor,,,,,mentor\n"
+    )
+
+    result = run_import(app, tmp_path, content)
+
+    assert result.exit_code != 0
+    assert "line 2, column roles: guardian: Guardians join through" in result.output
+    assert "line 3, column roles: mentor: The Mentor role is not used" in result.output
+    assert count(db, User) == 0

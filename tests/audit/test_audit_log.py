@@ -117,7 +117,7 @@ def test_ip_is_recorded_for_events_written_during_a_request(app, db, admin, engi
 
     client.post(
         f"/admin/users/{engineer.id}/roles",
-        data={"role": "guardian"},
+        data={"role": "program_manager"},
         environ_base={"REMOTE_ADDR": "203.0.113.9"},
     )
 

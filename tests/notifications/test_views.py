@@ -170,13 +170,18 @@ def test_changing_ones_password_notifies_and_emails_at_once(client, db, engineer
 def test_a_role_grant_notifies_the_person_for_the_digest(client, db, admin, engineer):
     login_as(client, admin)
 
-    response = client.post(f"/admin/users/{engineer.id}/roles", data={"role": "mentor"})
+    response = client.post(
+        f"/admin/users/{engineer.id}/roles", data={"role": "program_manager"}
+    )
 
     assert response.status_code == 302
     [notice] = db.session.scalars(
         select(Notification).where(Notification.recipient_id == engineer.id)
     ).all()
-    assert (notice.kind, notice.title) == ("roles", "You now hold the Mentor role.")
+    assert (notice.kind, notice.title) == (
+        "roles",
+        "You now hold the Program manager role.",
+    )
     assert notice.link == f"/people/{engineer.id}"
     assert notice.emailed_at is None
     assert (
