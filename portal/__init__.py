@@ -70,6 +70,7 @@ def _register_blueprints(app):
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
+    from portal.enrollment.cohort_views import bp as cohorts_bp
     from portal.enrollment.program_views import bp as program_bp
     from portal.enrollment.views import bp as enrollment_bp
     from portal.jobs.views import bp as jobs_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app):
         training_program_bp,
         enrollment_bp,
         program_bp,
+        cohorts_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""Attempts granted by program managers
+"""Attempts granted by program managers, closed cohorts, an append-only audit log
 
 Revision ID: 9dca86e0a627
 Revises: a49955035094
@@ -22,9 +22,15 @@ def upgrade():
     with op.batch_alter_table('module_progress', schema=None) as batch_op:
         batch_op.add_column(sa.Column('extra_attempts', sa.Integer(), nullable=False, server_default='0'))
 
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closed_at', portal.database.UTCDateTime(timezone=True), nullable=True))
+
 
 
 def downgrade():
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.drop_column('closed_at')
+
     with op.batch_alter_table('module_progress', schema=None) as batch_op:
         batch_op.drop_column('extra_attempts')
 

@@ -16,7 +16,8 @@ from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
 from portal.demo.training import add_learners, seed_training
-from portal.enrollment.services import apply, create_cohort, place_in_cohort
+from portal.enrollment.cohorts import create_cohort
+from portal.enrollment.services import apply, place_in_cohort
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.rendering import render_user_markdown

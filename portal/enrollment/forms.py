@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -96,8 +97,9 @@ class PlaceManyForm(FlaskForm):
     )
 
 
-def cohort_form(modules, obj=None):
-    """The cohort form with one optional due date per required module."""
+def cohort_form(modules, cohort=None):
+    """The cohort form with one optional due date per required module; editing
+    ``cohort`` fills it in and asks to confirm a start date moved into the past."""
 
     class CohortForm(FlaskForm):
         name = name_field()
@@ -107,6 +109,11 @@ def cohort_form(modules, obj=None):
             validators=[InputRequired(), NumberRange(min=1, max=1000)],
         )
 
+    if cohort is not None:
+        CohortForm.confirm_past_start = BooleanField(
+            "Yes, the cohort started on this date",
+            description="Needed when the start date moves into the past.",
+        )
     for module in modules:
         setattr(
             CohortForm,
@@ -115,7 +122,15 @@ def cohort_form(modules, obj=None):
                 f"Due date: {module.current_version.title}", validators=[Optional()]
             ),
         )
-    form = CohortForm(obj=obj)
+    data = {}
+    if cohort is not None:
+        data = {
+            "name": cohort.name,
+            "start_date": cohort.start_date,
+            "capacity": cohort.capacity,
+            **{f"due_{d.module_id}": d.due_on for d in cohort.due_dates},
+        }
+    form = CohortForm(data=data)
     form.due_fields = [(module, form[f"due_{module.id}"]) for module in modules]
     return form
 

@@ -61,6 +61,8 @@ class Cohort(TimestampMixin, db.Model):
     capacity: Mapped[int]
     seats_taken: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A closed cohort takes nobody new; its members go on.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     due_dates: Mapped[list["CohortDueDate"]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", lazy="selectin"
@@ -69,6 +71,11 @@ class Cohort(TimestampMixin, db.Model):
     @property
     def seats_left(self):
         return self.capacity - self.seats_taken
+
+    @property
+    def is_open(self):
+        """Open to placements: not closed (seats aside)."""
+        return self.closed_at is None
 
 
 class CohortDueDate(db.Model):

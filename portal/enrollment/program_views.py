@@ -1,11 +1,7 @@
 """Program managers: the application queue, decisions, cohorts and coverage."""
 
-import csv
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -22,27 +18,19 @@ from portal.accounts.models import Role
 from portal.accounts.queries import org_choices, team_choices
 from portal.auth.permissions import role_required
 from portal.database import utcnow
-from portal.enrollment import diversity, queries, services
+from portal.enrollment import queries, services
 from portal.enrollment.forms import (
-    CohortProgressForm,
     DeclineForm,
     PlaceForm,
-    PlaceManyForm,
     QueueFilterForm,
     ReasonForm,
-    cohort_form,
 )
 from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.enrollment.progress import cell_text, cohort_progress
 from portal.extensions import db
-from portal.training.queries import required_modules
-from portal.training.standing import TrainingPolicy
-from portal.web import run_service, spreadsheet_safe
+from portal.web import run_service
 
 bp = Blueprint("program", __name__, url_prefix="/program")
-
-SHOW_ALSO = 100
 
 
 @bp.before_request
@@ -58,7 +46,7 @@ def _cohort_choices(open_only=True):
     return [
         (c.id, f"{c.name} ({c.seats_left} of {c.capacity} seats left)")
         for c in cohorts
-        if c.seats_left > 0 or not open_only
+        if (c.seats_left > 0 and c.is_open) or not open_only
     ]
 
 
@@ -161,162 +149,6 @@ def make_alumni(enrollment_id):
             e, S.ALUMNI, actor=current_user, now=utcnow(), reason=form.reason.data or ""
         ),
         lambda name: f"{name} is now an alumni Guardian.",
-    )
-
-
-@bp.route("/cohorts")
-def cohorts():
-    return render_template(
-        "program/cohorts.html", cohorts=queries.cohorts_with_counts()
-    )
-
-
-@bp.route("/cohorts/new", methods=["GET", "POST"])
-def new_cohort():
-    modules = required_modules()
-    form = cohort_form(modules)
-    if form.validate_on_submit():
-        done = run_service(
-            lambda: services.create_cohort(
-                current_user,
-                name=form.name.data,
-                start_date=form.start_date.data,
-                capacity=form.capacity.data,
-                now=utcnow(),
-                due_dates={m.id: field.data for m, field in form.due_fields},
-            ),
-            success=lambda cohort: f"Cohort {cohort.name} is open.",
-            target=lambda cohort: url_for("program.cohort", cohort_id=cohort.id),
-            form=form,
-        )
-        if done:
-            return done
-    return render_template("program/cohort_form.html", form=form)
-
-
-@bp.route("/cohorts/<int:cohort_id>")
-def cohort(cohort_id):
-    cohort = db.first_or_404(queries.cohort_query(cohort_id))
-    members = queries.cohort_members(cohort.id)
-    profiles = [queries.profile(m) for m in members]
-    return render_template(
-        "program/cohort.html",
-        cohort=cohort,
-        members=members,
-        mix=diversity.mix(profiles),
-        spread=diversity.spread(profiles),
-    )
-
-
-def _progress(cohort):
-    form = CohortProgressForm(request.args)
-    sort = form.sort.data if form.validate() else "name"
-    modules, rows = cohort_progress(
-        queries.cohort_members(cohort.id),
-        utcnow(),
-        TrainingPolicy.from_config(current_app.config),
-        sort,
-    )
-    return form, modules, rows
-
-
-@bp.route("/cohorts/<int:cohort_id>/progress")
-def cohort_progress_page(cohort_id):
-    """Every member × required module: status, attempts, due dates, overdue."""
-    cohort = db.get_or_404(Cohort, cohort_id)
-    form, modules, rows = _progress(cohort)
-    return render_template(
-        "program/cohort_progress.html",
-        cohort=cohort,
-        form=form,
-        modules=modules,
-        rows=rows,
-        today=utcnow().date(),
-        cell_text=cell_text,
-    )
-
-
-@bp.route("/cohorts/<int:cohort_id>/progress.csv")
-def cohort_progress_csv(cohort_id):
-    """The progress matrix as CSV, formula-safe, in the page's order."""
-    cohort = db.get_or_404(Cohort, cohort_id)
-    _, modules, rows = _progress(cohort)
-    today, filename = utcnow().date(), f"cohort-{cohort.id}-progress.csv"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["name", "email", "team", "status", "passed", "overdue"]
-        + [m.current_version.title for m in modules]
-    )
-    for row in rows:
-        writer.writerow(
-            spreadsheet_safe(value)
-            for value in [
-                row.person.display_name,
-                row.person.email,
-                row.team_name,
-                row.enrollment.status.label,
-                row.passed,
-                row.overdue,
-                *(cell_text(cell, today) for cell in row.cells),
-            ]
-        )
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
-
-
-@bp.route("/cohorts/<int:cohort_id>/suggest")
-def suggest(cohort_id):
-    """Propose a balanced set from the queue; nothing changes until approved."""
-    cohort = db.get_or_404(Cohort, cohort_id)
-    members = [queries.profile(m) for m in queries.cohort_members(cohort.id)]
-    queue = queries.queue_profiles()
-    picked = diversity.suggest_balanced(queue, members, cohort.seats_left)
-    in_order = queue[: len(picked)]
-    # The suggestion and the next applicants in line: enough to swap people in
-    # without drawing a queue of thousands.
-    chosen = {p.enrollment_id for p in picked}
-    shown = picked + [p for p in queue if p.enrollment_id not in chosen][:SHOW_ALSO]
-    form = PlaceManyForm()
-    by_id = {p.enrollment_id: p for p in shown}
-    form.enrollment_ids.choices = [(p.enrollment_id, p.name) for p in shown]
-    form.enrollment_ids.data = [p.enrollment_id for p in picked]
-    return render_template(
-        "program/suggest.html",
-        cohort=cohort,
-        form=form,
-        picked=picked,
-        queue=queue,
-        hidden=len(queue) - len(shown),
-        by_id=by_id,
-        spread_balanced=diversity.spread(members + picked),
-        spread_in_order=diversity.spread(members + in_order),
-        mix=diversity.mix(members + picked),
-    )
-
-
-@bp.route("/cohorts/<int:cohort_id>/place", methods=["POST"])
-def place(cohort_id):
-    """Approve the chosen applicants into the cohort, all of them or none."""
-    cohort = db.get_or_404(Cohort, cohort_id)
-    form = PlaceManyForm()
-    form.enrollment_ids.choices = [
-        (p.enrollment_id, "") for p in queries.queue_profiles()
-    ]
-    if not form.validate_on_submit() or not form.enrollment_ids.data:
-        flash("Choose at least one applicant who is still waiting.", "danger")
-        return redirect(url_for("program.suggest", cohort_id=cohort.id))
-    chosen = db.session.scalars(
-        select(Enrollment).where(Enrollment.id.in_(form.enrollment_ids.data))
-    ).all()
-    return run_service(
-        lambda: services.place_many(current_user, cohort, chosen, utcnow()),
-        success=f"{len(chosen)} applicant(s) approved into {cohort.name}.",
-        target=url_for("program.cohort", cohort_id=cohort.id),
-        error_target=url_for("program.suggest", cohort_id=cohort.id),
     )
 
 

@@ -13,18 +13,16 @@ from portal.accounts.services import grant_role, revoke_role
 from portal.audit.services import record_audit
 from portal.auth.permissions import has_any_role
 from portal.auth.services import find_user_by_email
-from portal.enrollment import lifecycle
+from portal.enrollment import cohorts, lifecycle
 from portal.enrollment.models import (
     Cohort,
-    CohortDueDate,
     Enrollment,
     EnrollmentEvent,
 )
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.errors import DomainError, required_text
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.training.models import Module, ModuleDueDate
 from portal.training.queries import lapsed_certificate_holders, valid_certificate
 
 DECISION_MESSAGES = {
@@ -116,7 +114,7 @@ def _side_effects(enrollment, from_status, to_status, actor, now, reason):
         S.APPROVED,
         S.IN_TRAINING,
     ):
-        _free_seat(enrollment)
+        cohorts.free_seat(enrollment)
     if to_status == S.ACTIVE and Role.GUARDIAN not in user.roles:
         grant_role(actor, user, Role.GUARDIAN, now)
     if from_status == S.ACTIVE and Role.GUARDIAN in user.roles:
@@ -213,56 +211,18 @@ def nominate(actor, email, *, guarded_team_id, motivation, hours_per_week, now):
     return enrollment
 
 
-def _free_seat(enrollment):
-    if enrollment.cohort_id is not None:
-        db.session.execute(
-            update(Cohort)
-            .where(Cohort.id == enrollment.cohort_id, Cohort.seats_taken > 0)
-            .values(seats_taken=Cohort.seats_taken - 1)
-        )
-
-
-def _take_seat(cohort):
-    """Claim one seat; the guarded UPDATE makes capacity hold under concurrency."""
-    taken = db.session.execute(
-        update(Cohort)
-        .where(Cohort.id == cohort.id, Cohort.seats_taken < Cohort.capacity)
-        .values(seats_taken=Cohort.seats_taken + 1)
-    ).rowcount
-    if taken != 1:
-        raise DomainError("cohort", f"Cohort {cohort.name} is full.")
-
-
-def _assign_due_dates(enrollment, cohort):
-    for due in cohort.due_dates:
-        existing = db.session.scalar(
-            select(ModuleDueDate).where(
-                ModuleDueDate.user_id == enrollment.user_id,
-                ModuleDueDate.module_id == due.module_id,
-            )
-        )
-        if existing is None:
-            db.session.add(
-                ModuleDueDate(
-                    user_id=enrollment.user_id,
-                    module_id=due.module_id,
-                    due_on=due.due_on,
-                )
-            )
-        else:
-            existing.due_on = due.due_on
-
-
 def place_in_cohort(actor, enrollment, cohort, now):
     """Approve an application into a cohort: takes a seat, sets training due dates."""
     if not can_decide(actor):
         raise DomainError("cohort", "Only program managers place people in cohorts.")
+    if not cohort.is_open:
+        raise DomainError("cohort", f"Cohort {cohort.name} is closed.")
     # The cohort is set before the move so that the approval notice names it.
     enrollment.cohort_id = cohort.id
     db.session.flush()
     transition(enrollment, S.APPROVED, actor=actor, now=now)
-    _take_seat(cohort)
-    _assign_due_dates(enrollment, cohort)
+    cohorts.take_seat(cohort)
+    cohorts.assign_due_dates(enrollment, cohort)
     if cohort.start_date <= now.date():
         transition(enrollment, S.IN_TRAINING, actor=None, now=now)
     _catch_up_certification(enrollment, now)
@@ -344,69 +304,24 @@ def step_down(actor, enrollment, on_date, now, reason=""):
         transition(enrollment, S.ALUMNI, actor=actor, now=now, reason=reason)
 
 
-def create_cohort(actor, *, name, start_date, capacity, due_dates, now):
-    """A program manager opens a cohort; ``due_dates`` maps module ids to dates."""
-    name = required_text(name, "name")
-    if db.session.scalar(select(Cohort.id).where(Cohort.name == name)):
-        raise DomainError("name", "Another cohort already has this name.")
-    cohort = Cohort(
-        name=name,
-        start_date=start_date,
-        capacity=capacity,
-        created_by_id=actor.id,
-        created_at=now,
-    )
-    db.session.add(cohort)
-    db.session.flush()
-    set_due_dates(actor, cohort, due_dates)
-    record_audit(
-        actor,
-        "cohort.create",
-        "cohort",
-        cohort.id,
-        name=name,
-        capacity=capacity,
-        start_date=start_date.isoformat(),
-    )
+def edit_cohort(actor, cohort, *, now, **fields):
+    """Edit a cohort (see cohorts.edit_cohort); program managers. When its start
+    date has come, its approved people start training at once."""
+    cohorts.edit_cohort(actor, cohort, now=now, **fields)
+    _start_begun_cohort(cohort, now)
     return cohort
 
 
-def set_due_dates(actor, cohort, due_dates):
-    """Replace the cohort's due dates and apply them to everyone already placed."""
-    for module_id, due_on in due_dates.items():
-        if db.session.get(Module, module_id) is None:
-            raise DomainError("due_dates", "Unknown module.")
-        if due_on is not None and due_on < cohort.start_date:
-            raise DomainError(
-                "due_dates", "A due date cannot be before the cohort starts."
-            )
-    # A module keeping a date keeps its row: a new row would be inserted before
-    # the old one is deleted, against the unique (cohort, module) key.
-    current = {due.module_id: due for due in cohort.due_dates}
-    for module_id, due_on in due_dates.items():
-        if module_id in current and due_on is not None:
-            current[module_id].due_on = due_on
-    cohort.due_dates = [
-        current.get(module_id) or CohortDueDate(module_id=module_id, due_on=due_on)
-        for module_id, due_on in due_dates.items()
-        if due_on is not None
-    ]
-    db.session.flush()
-    members = db.session.scalars(
+def _start_begun_cohort(cohort, now):
+    if cohort.start_date > now.date():
+        return
+    waiting = db.session.scalars(
         select(Enrollment).where(
-            Enrollment.cohort_id == cohort.id,
-            Enrollment.status.in_([S.APPROVED, S.IN_TRAINING]),
+            Enrollment.cohort_id == cohort.id, Enrollment.status == S.APPROVED
         )
-    )
-    for enrollment in members:
-        _assign_due_dates(enrollment, cohort)
-    record_audit(
-        actor,
-        "cohort.due_dates",
-        "cohort",
-        cohort.id,
-        due={str(k): v.isoformat() for k, v in due_dates.items() if v},
-    )
+    ).all()
+    for enrollment in waiting:
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now)
 
 
 def run_enrollment_calendar(now):

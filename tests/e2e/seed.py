@@ -24,7 +24,8 @@ from portal import create_app
 from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
-from portal.enrollment.services import apply, create_cohort
+from portal.enrollment.cohorts import create_cohort
+from portal.enrollment.services import apply
 from portal.extensions import db
 from portal.training.grading import correct_response
 from portal.training.quiz import asked_questions

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import Seniority
 from portal.database import utcnow
-from portal.enrollment import services
+from portal.enrollment import cohorts, services
 from portal.enrollment.models import Enrollment, EnrollmentEvent
 from portal.extensions import db as _db
 from portal.training.certificates import certify_if_complete
@@ -88,7 +88,7 @@ def make_cohort(db, program_manager):
     counter = iter(range(1, 1000))
 
     def make(name=None, capacity=5, start_date=None, due_dates=None):
-        cohort = services.create_cohort(
+        cohort = cohorts.create_cohort(
             program_manager,
             name=name or f"Cohort {next(counter)}",
             start_date=start_date or today() + timedelta(days=14),

@@ -7,7 +7,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.enrollment import services
+from portal.enrollment import cohorts, services
 from portal.enrollment.models import Cohort, CohortDueDate, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
@@ -231,9 +231,7 @@ def test_new_due_dates_reach_everyone_already_placed(
     assert _due_dates_of(db, person.id) == {}
     later = cohort.start_date + timedelta(days=21)
 
-    services.set_due_dates(
-        program_manager, fresh(Cohort, cohort.id), {module.id: later}
-    )
+    cohorts.set_due_dates(program_manager, fresh(Cohort, cohort.id), {module.id: later})
     db.session.commit()
 
     assert _due_dates_of(db, person.id) == {module.id: later}
@@ -245,7 +243,7 @@ def test_changing_the_due_dates_again_updates_them(
     first, second = make_required_modules(2)
     cohort = make_cohort(capacity=2)
     start = cohort.start_date
-    services.set_due_dates(
+    cohorts.set_due_dates(
         program_manager,
         cohort,
         {first.id: start + timedelta(days=7), second.id: start + timedelta(days=14)},
@@ -254,7 +252,7 @@ def test_changing_the_due_dates_again_updates_them(
     services.place_in_cohort(program_manager, apply_for(person), cohort, NOW)
     db.session.commit()
 
-    services.set_due_dates(
+    cohorts.set_due_dates(
         program_manager,
         fresh(Cohort, cohort.id),
         {first.id: start + timedelta(days=21), second.id: None},

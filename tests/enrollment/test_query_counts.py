@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import Seniority, User
-from portal.enrollment import services
+from portal.enrollment import cohorts, services
 from portal.enrollment.models import Cohort
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.training.queries import required_modules
@@ -56,7 +56,7 @@ class Rows:
         manager = self.db.session.get(User, self.make["manager_id"])
         modules = self.make["modules"](1)  # every required module, one more each time
         due_on = cohort.start_date + timedelta(days=7)
-        services.set_due_dates(manager, cohort, {m.id: due_on for m in modules})
+        cohorts.set_due_dates(manager, cohort, {m.id: due_on for m in modules})
         enrollment = self.make["apply"](person)
         services.place_in_cohort(manager, enrollment, cohort, NOW)
 

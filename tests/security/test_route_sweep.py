@@ -18,6 +18,7 @@ from portal.accounts.models import Org, Role, Team, User
 from portal.audit.models import AuditEvent
 from portal.config import PROJECT_ROOT
 from portal.database import utcnow
+from portal.enrollment import cohorts
 from portal.enrollment import services as enrollment_services
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
@@ -155,14 +156,20 @@ EXPECTED = {
     "program.approve": admin_only(TO_APPLICATION),
     "program.decline": admin_only(TO_APPLICATION),
     "program.make_alumni": admin_only(TO_APPLICATION),
-    "program.cohorts": admin_only(),
-    "program.new_cohort": admin_only(),
-    "program.cohort": admin_only(),
-    "program.suggest": admin_only(),
-    "program.cohort_progress_page": admin_only(),
-    "program.cohort_progress_csv": admin_only(),
+    "cohorts.index": admin_only(),
+    "cohorts.new": admin_only(),
+    "cohorts.cohort": admin_only(),
+    "cohorts.suggest": admin_only(),
+    "cohorts.progress": admin_only(),
+    "cohorts.edit": admin_only(),
+    # An empty form still closes the (open) cohort, and deletes it (nobody was
+    # placed in it); reopening an open one is refused, back to the cohort.
+    "cohorts.close": admin_only((302, "/program/cohorts/{cohort_id}")),
+    "cohorts.reopen": admin_only((302, "/program/cohorts/{cohort_id}")),
+    "cohorts.delete": admin_only((302, "/program/cohorts")),
+    "cohorts.progress_csv": admin_only(),
     # Nobody chosen: back to the suggestion.
-    "program.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
+    "cohorts.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
     "program.coverage": admin_only(),
 }
 
@@ -265,7 +272,7 @@ def _enrollment_objects(db, target, manager):
         now=now,
     )
     start = now.date() + timedelta(days=14)
-    cohort = enrollment_services.create_cohort(
+    cohort = cohorts.create_cohort(
         manager,
         name="Spring",
         start_date=start,
