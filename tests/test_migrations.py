@@ -131,3 +131,31 @@ def test_migrations_upgrade_from_empty_and_match_the_models(empty_database_url):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_audit_log_refuses_update_and_delete_in_plain_sql(empty_database_url):
+    app = create_app(portal_test_config(empty_database_url))
+    with app.app_context():
+        try:
+            flask_migrate.upgrade()
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_events (created_at, action, target_type, "
+                        "target_id, details, ip) VALUES (CURRENT_TIMESTAMP, "
+                        "'role.grant', 'user', '1', '{}', '')"
+                    )
+                )
+            for statement in (
+                "UPDATE audit_events SET action = 'forged'",
+                "DELETE FROM audit_events",
+            ):
+                with pytest.raises(Exception, match="append-only"):
+                    with db.engine.begin() as connection:
+                        connection.execute(text(statement))
+            with db.engine.connect() as connection:
+                rows = connection.execute(text("SELECT action FROM audit_events"))
+                assert [row[0] for row in rows] == ["role.grant"]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

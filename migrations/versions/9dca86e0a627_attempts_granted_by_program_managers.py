@@ -25,9 +25,34 @@ def upgrade():
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', portal.database.UTCDateTime(timezone=True), nullable=True))
 
+    # The audit log is append-only in the database too, not only in the ORM.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; "
+            "$$ LANGUAGE plpgsql"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE "
+            "ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_events_append_only ON audit_events")
+        op.execute("DROP FUNCTION audit_events_append_only()")
+    else:
+        op.execute("DROP TRIGGER audit_events_no_update")
+        op.execute("DROP TRIGGER audit_events_no_delete")
+
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.drop_column('closed_at')
 
