@@ -3,7 +3,7 @@
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -12,6 +12,12 @@ from sqlalchemy.types import TypeDecorator
 def utcnow():
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def contains(column, text):
+    """``column`` holds ``text`` anywhere, ignoring case; % and _ are literal."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 class UTCDateTime(TypeDecorator):

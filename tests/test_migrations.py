@@ -150,9 +150,11 @@ def test_the_audit_log_refuses_update_and_delete_in_plain_sql(empty_database_url
                 "UPDATE audit_events SET action = 'forged'",
                 "DELETE FROM audit_events",
             ):
-                with pytest.raises(Exception, match="append-only"):
-                    with db.engine.begin() as connection:
-                        connection.execute(text(statement))
+                with (
+                    pytest.raises(Exception, match="append-only"),
+                    db.engine.begin() as connection,
+                ):
+                    connection.execute(text(statement))
             with db.engine.connect() as connection:
                 rows = connection.execute(text("SELECT action FROM audit_events"))
                 assert [row[0] for row in rows] == ["role.grant"]

@@ -25,7 +25,13 @@ def upgrade():
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', portal.database.UTCDateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('caused_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('target_name', sa.String(length=200), nullable=False, server_default=''))
+        batch_op.create_foreign_key(batch_op.f('fk_audit_events_caused_by_id_users'), 'users', ['caused_by_id'], ['id'])
+
     # The audit log is append-only in the database too, not only in the ORM.
+    # (Created after the batch change above: on SQLite that rebuilds the table.)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
@@ -52,6 +58,11 @@ def downgrade():
     else:
         op.execute("DROP TRIGGER audit_events_no_update")
         op.execute("DROP TRIGGER audit_events_no_delete")
+
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_audit_events_caused_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('caused_by_id')
+        batch_op.drop_column('target_name')
 
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.drop_column('closed_at')

@@ -193,6 +193,7 @@ def import_accounts(actor, stream, allowed_domains, now):
         "accounts.import",
         "import",
         now.isoformat(),
+        target_name="people file",
         users_created=summary.users_created,
         users_updated=summary.users_updated,
         teams_created=summary.teams_created,

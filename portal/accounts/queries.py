@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import Org, RoleGrant, Team, User
+from portal.database import contains
 from portal.extensions import db
 
 NO_TEAM = 0
@@ -93,9 +94,8 @@ def users_query(q=None, role=None, status=None):
         .order_by(User.display_name, User.id)
     )
     if q:
-        pattern = f"%{q.strip().lower()}%"
         query = query.where(
-            func.lower(User.display_name).like(pattern) | User.email.like(pattern)
+            contains(User.display_name, q.strip()) | contains(User.email, q.strip())
         )
     if role:
         query = query.where(

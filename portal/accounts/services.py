@@ -46,7 +46,7 @@ def create_org(actor, *, name, description):
     org = Org(name=name, description=description.strip())
     db.session.add(org)
     db.session.flush()
-    record_audit(actor, "org.create", "org", org.id, name=name)
+    record_audit(actor, "org.create", "org", org.id, target_name=name)
     return org
 
 
@@ -55,7 +55,8 @@ def update_org(actor, org, *, name, description):
     _check_org_name(name, org)
     changes = {"name": [org.name, name]} if org.name != name else {}
     org.name, org.description = name, description.strip()
-    record_audit(actor, "org.update", "org", org.id, **changes)
+    if changes:
+        record_audit(actor, "org.update", "org", org.id, target_name=name, **changes)
     return org
 
 
@@ -75,7 +76,14 @@ def create_team(actor, *, org_id, name, description):
     team = Team(org_id=org_id, name=name, description=description.strip())
     db.session.add(team)
     db.session.flush()
-    record_audit(actor, "team.create", "team", team.id, name=name, org_id=org_id)
+    record_audit(
+        actor,
+        "team.create",
+        "team",
+        team.id,
+        target_name=name,
+        org=db.session.get(Org, org_id).name,
+    )
     return team
 
 
@@ -84,14 +92,13 @@ def update_team(actor, team, *, org_id, name, description):
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name, team)
-    record_audit(
-        actor,
-        "team.update",
-        "team",
-        team.id,
-        name=[team.name, name],
-        org_id=[team.org_id, org_id],
-    )
+    changes = {}
+    if team.name != name:
+        changes["name"] = [team.name, name]
+    if team.org_id != org_id:
+        changes["org"] = [team.org.name, db.session.get(Org, org_id).name]
+    if changes:
+        record_audit(actor, "team.update", "team", team.id, target_name=name, **changes)
     team.org_id, team.name, team.description = org_id, name, description.strip()
     return team
 
@@ -105,7 +112,7 @@ def _active_admin_count():
     )
 
 
-def grant_role(actor, user, role, now):
+def grant_role(actor, user, role, now, cause=None):
     if role in user.roles:
         raise DomainError(
             "role", f"{user.display_name} already holds the {role.label} role."
@@ -114,7 +121,15 @@ def grant_role(actor, user, role, now):
         RoleGrant(role=role, granted_by_id=actor.id if actor else None, granted_at=now)
     )
     db.session.flush()
-    record_audit(actor, "role.grant", "user", user.id, role=role.value)
+    record_audit(
+        actor,
+        "role.grant",
+        "user",
+        user.id,
+        target_name=user.display_name,
+        caused_by=cause,
+        role=role.value,
+    )
     role_granted.send(user, user=user, role=role, actor=actor, now=now)
 
 
@@ -133,7 +148,7 @@ def revoke_role_by_hand(actor, user, role, now):
     revoke_role(actor, user, role, now)
 
 
-def revoke_role(actor, user, role, now):
+def revoke_role(actor, user, role, now, cause=None):
     grant = next((g for g in user.role_grants if g.role == role), None)
     if grant is None:
         raise DomainError(
@@ -143,7 +158,9 @@ def revoke_role(actor, user, role, now):
         raise DomainError("role", "The portal must keep at least one active admin.")
     user.role_grants.remove(grant)
     db.session.flush()
-    record_audit(actor, "role.revoke", "user", user.id, role=role.value)
+    record_audit(
+        actor, "role.revoke", "user", user.id, caused_by=cause, role=role.value
+    )
     role_revoked.send(user, user=user, role=role, actor=actor, now=now)
 
 
@@ -156,7 +173,14 @@ def deactivate_user(actor, user, now, reason=""):
     user.active = False
     user.deactivated_at = now
     end_all_sessions(user)
-    record_audit(actor, "user.deactivate", "user", user.id, reason=reason.strip()[:500])
+    record_audit(
+        actor,
+        "user.deactivate",
+        "user",
+        user.id,
+        target_name=user.display_name,
+        reason=reason.strip()[:500],
+    )
 
 
 def reactivate_user(actor, user):
@@ -164,7 +188,9 @@ def reactivate_user(actor, user):
         raise DomainError("user", "This account is already active.")
     user.active = True
     user.deactivated_at = None
-    record_audit(actor, "user.reactivate", "user", user.id)
+    record_audit(
+        actor, "user.reactivate", "user", user.id, target_name=user.display_name
+    )
 
 
 def create_admin(*, email, display_name, password, now):
@@ -182,7 +208,15 @@ def create_admin(*, email, display_name, password, now):
     )
     db.session.add(user)
     db.session.flush()
-    record_audit(None, "user.create", "user", user.id, email=email, source="cli")
+    record_audit(
+        None,
+        "user.create",
+        "user",
+        user.id,
+        target_name=display_name,
+        email=email,
+        source="cli",
+    )
     make_admin(user, now)
     return user
 

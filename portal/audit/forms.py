@@ -1,15 +1,20 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    person = StringField(
+        "Person",
+        validators=[Optional(), Length(max=100)],
+        description="Part of a name or email: who acted, or whom it was about.",
+    )
     action = SelectField("Action", validators=[Optional()])
-    actor_id = IntegerField("Actor id", validators=[Optional(), NumberRange(min=1)])
-    target_type = StringField("Target type", validators=[Optional(), Length(max=32)])
-    target_id = StringField("Target id", validators=[Optional(), Length(max=64)])
+    # Set by links such as "audit history" on a person's admin page.
+    target_type = HiddenField(validators=[Optional(), Length(max=32)])
+    target_id = HiddenField(validators=[Optional(), Length(max=64)])
     since = DateField("From (UTC)", validators=[Optional()])
     until = DateField("To (UTC, inclusive)", validators=[Optional()])

@@ -23,13 +23,19 @@ class AuditEvent(db.Model):
         UTCDateTime, default=utcnow, index=True
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # For an automatic step (no actor): the person whose action caused it.
+    caused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64))
+    # What the target was called when it happened: names outlive renames and
+    # deletions, and the log reads without looking anything up.
+    target_name: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     ip: Mapped[str] = mapped_column(String(45), default="")
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    caused_by: Mapped[User | None] = relationship(foreign_keys=[caused_by_id])
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -4,17 +4,29 @@ from flask import has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from portal.accounts.models import User
 from portal.audit.models import AuditEvent
+from portal.database import contains
 from portal.extensions import db
 
 
-def record_audit(actor, action, target_type, target_id, **details):
-    """Append one audit event; ``actor`` is None for the command line or the system."""
+def record_audit(
+    actor, action, target_type, target_id, *, target_name="", caused_by=None, **details
+):
+    """Append one audit event.
+
+    ``actor`` is None for an automatic step (the portal, a scheduled job, the
+    command line); ``caused_by`` then names the person whose action led to it.
+    ``target_name`` is what the target is called now. Details holding
+    ``[before, after]`` read as changes on the audit page.
+    """
     event_row = AuditEvent(
         actor_id=actor.id if actor is not None else None,
+        caused_by_id=caused_by.id if actor is None and caused_by is not None else None,
         action=action,
         target_type=target_type,
         target_id=str(target_id),
+        target_name=str(target_name)[:200],
         details=details,
     )
     db.session.add(event_row)
@@ -32,9 +44,19 @@ def _stamp_request_ip(session, flush_context, instances):
 
 
 def audit_query(
-    action=None, actor_id=None, target_type=None, target_id=None, since=None, until=None
+    action=None,
+    actor_id=None,
+    target_type=None,
+    target_id=None,
+    since=None,
+    until=None,
+    person=None,
 ):
-    """A select() over audit events matching the given filters, newest first."""
+    """A select() over audit events matching the given filters, newest first.
+
+    ``person`` is part of a name or email: events they made or caused, and
+    events about them.
+    """
     query = select(AuditEvent).order_by(
         AuditEvent.created_at.desc(), AuditEvent.id.desc()
     )
@@ -42,6 +64,15 @@ def audit_query(
         query = query.where(AuditEvent.action == action)
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
+    if person:
+        people = select(User.id).where(
+            contains(User.display_name, person) | contains(User.email, person)
+        )
+        query = query.where(
+            AuditEvent.actor_id.in_(people)
+            | AuditEvent.caused_by_id.in_(people)
+            | contains(AuditEvent.target_name, person)
+        )
     if target_type:
         query = query.where(AuditEvent.target_type == target_type)
     if target_id:

@@ -6,12 +6,13 @@ import json
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from sqlalchemy import false, select
+from sqlalchemy import false
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
+from portal.audit.sentences import action_choices, describe
 from portal.audit.services import audit_query
 from portal.auth.permissions import role_required
 from portal.extensions import db
@@ -21,11 +22,14 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 CSV_HEADER = [
     "time_utc",
-    "actor_id",
+    "actor",
     "actor_email",
+    "what_happened",
     "action",
     "target_type",
     "target_id",
+    "target_name",
+    "changes",
     "details",
     "ip",
 ]
@@ -39,37 +43,60 @@ def _start_of(day, days_later=0):
 
 def _filtered_query():
     form = AuditFilterForm(request.args)
-    actions = db.session.scalars(
-        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    )
-    form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
+    form.action.choices = [("", "Any action"), *action_choices()]
     if not form.validate():
         # A filter that cannot be read must not quietly widen to the whole log.
         return form, audit_query().where(false())
     filters = {
         "action": form.action.data or None,
-        "actor_id": form.actor_id.data,
+        "person": (form.person.data or "").strip() or None,
         "target_type": form.target_type.data or None,
         "target_id": form.target_id.data or None,
         "since": _start_of(form.since.data),
         "until": _start_of(form.until.data, days_later=1),
     }
-    query = audit_query(**filters).options(joinedload(AuditEvent.actor))
+    query = audit_query(**filters).options(
+        joinedload(AuditEvent.actor), joinedload(AuditEvent.caused_by)
+    )
     return form, query
 
 
 @bp.route("")
 @role_required(Role.ADMIN)
 def index():
+    """The audit log as sentences, filtered and paginated; admins only."""
     form, query = _filtered_query()
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("audit/index.html", form=form, page=page)
+    return render_template(
+        "audit/index.html",
+        form=form,
+        page=page,
+        events=[describe(event) for event in page.items],
+        export_args=_valid_filters(form),
+    )
+
+
+def _valid_filters(form):
+    """The filters as read, to carry into the export link (never raw arguments)."""
+    if form.errors:
+        return {}
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in form.data.items()
+        if value
+    }
+
+
+def _changes_text(described):
+    return "; ".join(
+        f"{what}: {before} -> {after}" for what, before, after in described.changes
+    )
 
 
 @bp.route("/export.csv")
 @role_required(Role.ADMIN)
 def export_csv():
-    """Stream the filtered log as CSV, in batches, without loading it all."""
+    """Stream the filtered log as CSV, in batches, without loading it all; admins."""
     _, query = _filtered_query()
 
     def rows():
@@ -77,16 +104,20 @@ def export_csv():
         writer = csv.writer(buffer)
         writer.writerow(CSV_HEADER)
         for event in db.session.scalars(query.execution_options(yield_per=500)):
+            described = describe(event)
             writer.writerow(
                 [
                     spreadsheet_safe(v)
                     for v in (
                         event.created_at.isoformat(),
-                        event.actor_id or "",
+                        event.actor.display_name if event.actor else "",
                         event.actor.email if event.actor else "",
+                        described.text,
                         event.action,
                         event.target_type,
                         event.target_id,
+                        event.target_name,
+                        _changes_text(described),
                         json.dumps(event.details, sort_keys=True),
                         event.ip,
                     )

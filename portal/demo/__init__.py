@@ -150,7 +150,14 @@ def seed_demo_data(now):
     _seed_notifications(now)
     seed_training(now, [name for name, *_ in COLLEAGUES])
     _seed_enrollment(now)
-    record_audit(None, "demo.seed", "database", "demo", accounts=len(DEMO_ACCOUNTS))
+    record_audit(
+        None,
+        "demo.seed",
+        "database",
+        "demo",
+        target_name="demo data",
+        accounts=len(DEMO_ACCOUNTS),
+    )
 
 
 def _seed_notifications(now):

@@ -91,7 +91,7 @@ def create_cohort(actor, *, name, start_date, capacity, due_dates, now):
         "cohort.create",
         "cohort",
         cohort.id,
-        name=name,
+        target_name=name,
         capacity=capacity,
         start_date=start_date.isoformat(),
     )
@@ -134,7 +134,14 @@ def set_due_dates(actor, cohort, due_dates):
         if before.get(module_id) != due_on
     }
     if changes:
-        record_audit(actor, "cohort.due_dates", "cohort", cohort.id, due=changes)
+        record_audit(
+            actor,
+            "cohort.due_dates",
+            "cohort",
+            cohort.id,
+            target_name=cohort.name,
+            due=changes,
+        )
 
 
 def _iso(day):
@@ -191,7 +198,9 @@ def edit_cohort(actor, cohort, *, name, capacity, start_date, due_dates, now, **
     cohort.name, cohort.start_date = name, start_date
     set_due_dates(actor, cohort, due_dates)
     if changes:
-        record_audit(actor, "cohort.update", "cohort", cohort.id, **changes)
+        record_audit(
+            actor, "cohort.update", "cohort", cohort.id, target_name=name, **changes
+        )
     return cohort
 
 
@@ -210,7 +219,7 @@ def close_cohort(actor, cohort, now):
     if not closed:
         raise DomainError("cohort", f"Cohort {cohort.name} is already closed.")
     db.session.refresh(cohort)
-    record_audit(actor, "cohort.close", "cohort", cohort.id, name=cohort.name)
+    record_audit(actor, "cohort.close", "cohort", cohort.id, target_name=cohort.name)
     return cohort
 
 
@@ -220,7 +229,7 @@ def reopen_cohort(actor, cohort, now):
     if cohort.closed_at is None:
         raise DomainError("cohort", f"Cohort {cohort.name} is open.")
     cohort.closed_at = None
-    record_audit(actor, "cohort.reopen", "cohort", cohort.id, name=cohort.name)
+    record_audit(actor, "cohort.reopen", "cohort", cohort.id, target_name=cohort.name)
     return cohort
 
 
@@ -237,6 +246,6 @@ def delete_cohort(actor, cohort):
             "cohort",
             f"{placed} people were placed in {cohort.name}: close it instead.",
         )
-    record_audit(actor, "cohort.delete", "cohort", cohort.id, name=cohort.name)
+    record_audit(actor, "cohort.delete", "cohort", cohort.id, target_name=cohort.name)
     db.session.delete(cohort)
     db.session.flush()

@@ -9,8 +9,8 @@ def _certified(sender, *, user, now, **_):
     on_certified(user, now)
 
 
-def _revoked(sender, *, user, now, **_):
-    on_certificate_lapsed(user, now, reason="certificate revoked")
+def _revoked(sender, *, user, now, actor, **_):
+    on_certificate_lapsed(user, now, reason="certificate revoked", cause=actor)
 
 
 def connect():

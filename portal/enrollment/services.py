@@ -61,8 +61,14 @@ def _actor_role(actor, enrollment):
     return "owner" if actor.id == enrollment.user_id else None
 
 
-def transition(enrollment, to_status, *, actor, now, reason="", as_role=None):
-    """Move ``enrollment`` to ``to_status`` if the lifecycle allows this actor to."""
+def transition(
+    enrollment, to_status, *, actor, now, reason="", as_role=None, cause=None
+):
+    """Move ``enrollment`` to ``to_status`` if the lifecycle allows this actor to.
+
+    An automatic move (``actor`` None) names in ``cause`` the person whose
+    action led to it, for the audit log.
+    """
     role = as_role or _actor_role(actor, enrollment)
     if actor is not None and actor.id == enrollment.user_id and as_role is None:
         # The applicant acts as the owner even when they are also a manager,
@@ -100,15 +106,18 @@ def transition(enrollment, to_status, *, actor, now, reason="", as_role=None):
         f"enrollment.{to_status.value}",
         "enrollment",
         enrollment.id,
+        target_name=enrollment.user.display_name,
+        caused_by=cause,
         user_id=enrollment.user_id,
+        cohort=enrollment.cohort.name if enrollment.cohort else "",
         from_status=from_status.value,
         reason=reason,
     )
-    _side_effects(enrollment, from_status, to_status, actor, now, reason)
+    _side_effects(enrollment, from_status, to_status, actor, now, reason, cause)
     return enrollment
 
 
-def _side_effects(enrollment, from_status, to_status, actor, now, reason):
+def _side_effects(enrollment, from_status, to_status, actor, now, reason, cause):
     user = enrollment.user
     if to_status in (S.DECLINED, S.WITHDRAWN) and from_status in (
         S.APPROVED,
@@ -116,9 +125,9 @@ def _side_effects(enrollment, from_status, to_status, actor, now, reason):
     ):
         cohorts.free_seat(enrollment)
     if to_status == S.ACTIVE and Role.GUARDIAN not in user.roles:
-        grant_role(actor, user, Role.GUARDIAN, now)
+        grant_role(actor, user, Role.GUARDIAN, now, cause=cause)
     if from_status == S.ACTIVE and Role.GUARDIAN in user.roles:
-        revoke_role(actor, user, Role.GUARDIAN, now)
+        revoke_role(actor, user, Role.GUARDIAN, now, cause=cause)
     message = DECISION_MESSAGES.get(to_status)
     if from_status == S.ACTIVE and to_status == S.IN_TRAINING:
         message = LAPSED_MESSAGE
@@ -224,8 +233,8 @@ def place_in_cohort(actor, enrollment, cohort, now):
     cohorts.take_seat(cohort)
     cohorts.assign_due_dates(enrollment, cohort)
     if cohort.start_date <= now.date():
-        transition(enrollment, S.IN_TRAINING, actor=None, now=now)
-    _catch_up_certification(enrollment, now)
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now, cause=actor)
+    _catch_up_certification(enrollment, now, cause=actor)
     return enrollment
 
 
@@ -258,27 +267,29 @@ def decline(actor, enrollment, reason, now):
     return enrollment
 
 
-def _catch_up_certification(enrollment, now):
+def _catch_up_certification(enrollment, now, cause):
     """Someone who already holds a certificate moves straight on to active."""
     certified = valid_certificate(enrollment.user_id, now)
     if certified is not None and enrollment.status in (S.APPROVED, S.IN_TRAINING):
-        transition(enrollment, S.CERTIFIED, actor=None, now=now)
-        transition(enrollment, S.ACTIVE, actor=None, now=now)
+        transition(enrollment, S.CERTIFIED, actor=None, now=now, cause=cause)
+        transition(enrollment, S.ACTIVE, actor=None, now=now, cause=cause)
 
 
-def on_certificate_lapsed(user, now, reason):
+def on_certificate_lapsed(user, now, reason, cause=None):
     """Training revoked (or the calendar found expired) the person's certificate:
     an active Guardian goes back to training and loses the Guardian role."""
     enrollment = open_enrollment(user.id)
     if enrollment is not None and enrollment.status == S.ACTIVE:
-        transition(enrollment, S.IN_TRAINING, actor=None, now=now, reason=reason)
+        transition(
+            enrollment, S.IN_TRAINING, actor=None, now=now, reason=reason, cause=cause
+        )
 
 
 def on_certified(user, now):
     """Training certified the person: the enrollment becomes certified, then active."""
     enrollment = open_enrollment(user.id)
     if enrollment is not None:
-        _catch_up_certification(enrollment, now)
+        _catch_up_certification(enrollment, now, cause=user)
 
 
 def step_down(actor, enrollment, on_date, now, reason=""):
@@ -297,6 +308,7 @@ def step_down(actor, enrollment, on_date, now, reason=""):
         "enrollment.step_down_planned",
         "enrollment",
         enrollment.id,
+        target_name=enrollment.user.display_name,
         on=on_date.isoformat(),
         reason=reason,
     )
@@ -308,11 +320,11 @@ def edit_cohort(actor, cohort, *, now, **fields):
     """Edit a cohort (see cohorts.edit_cohort); program managers. When its start
     date has come, its approved people start training at once."""
     cohorts.edit_cohort(actor, cohort, now=now, **fields)
-    _start_begun_cohort(cohort, now)
+    _start_begun_cohort(cohort, now, actor)
     return cohort
 
 
-def _start_begun_cohort(cohort, now):
+def _start_begun_cohort(cohort, now, cause):
     if cohort.start_date > now.date():
         return
     waiting = db.session.scalars(
@@ -321,7 +333,7 @@ def _start_begun_cohort(cohort, now):
         )
     ).all()
     for enrollment in waiting:
-        transition(enrollment, S.IN_TRAINING, actor=None, now=now)
+        transition(enrollment, S.IN_TRAINING, actor=None, now=now, cause=cause)
 
 
 def run_enrollment_calendar(now):

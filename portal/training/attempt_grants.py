@@ -68,7 +68,8 @@ def grant_attempts(actor, user, standing, count, reason, now):
         "training.attempts_granted",
         "user",
         user.id,
-        module=standing.module.slug,
+        target_name=user.display_name,
+        module=standing.version.title,
         attempts=count,
         reason=reason,
     )
@@ -99,7 +100,8 @@ def reset_module(actor, user, standing, reason, now):
         "training.module_reset",
         "user",
         user.id,
-        module=standing.module.slug,
+        target_name=user.display_name,
+        module=standing.version.title,
         reason=reason,
     )
     notify(

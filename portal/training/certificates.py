@@ -145,14 +145,19 @@ def revoke_certificate(actor, certificate, reason, now):
         raise DomainError("reason", "This certificate is already revoked.")
     db.session.refresh(certificate)
     certificate_revoked.send(
-        certificate.user, user=certificate.user, certificate=certificate, now=now
+        certificate.user,
+        user=certificate.user,
+        certificate=certificate,
+        actor=actor,
+        now=now,
     )
     record_audit(
         actor,
         "certificate.revoke",
         "certificate",
         certificate.id,
-        holder=certificate.user_id,
+        target_name=certificate.user.display_name,
+        code=certificate.verification_code,
         reason=reason,
     )
     notify(

@@ -42,7 +42,7 @@ def test_admin_creates_an_org_and_it_is_audited(admin_client, db, admin):
     [event] = audit_events(db, "org.create")
     assert event.actor_id == admin.id
     assert (event.target_type, event.target_id) == ("org", str(org.id))
-    assert event.details == {"name": "Payments"}
+    assert (event.target_name, event.details) == ("Payments", {})
 
 
 def test_duplicate_org_name_is_refused_case_insensitively(admin_client, db, make_org):
@@ -110,7 +110,7 @@ def test_admin_creates_a_team_and_it_is_audited(admin_client, db, admin, make_or
     [event] = audit_events(db, "team.create")
     assert event.actor_id == admin.id
     assert (event.target_type, event.target_id) == ("team", str(team.id))
-    assert event.details == {"name": "Checkout", "org_id": org.id}
+    assert (event.target_name, event.details) == ("Checkout", {"org": org.name})
 
 
 def test_duplicate_team_name_in_one_org_is_refused_case_insensitively(
@@ -158,7 +158,7 @@ def test_admin_edits_a_team_and_it_is_audited(
     assert event.actor_id == admin.id
     assert event.details == {
         "name": ["Infra", "Infrastructure"],
-        "org_id": [payments.id, platform.id],
+        "org": [payments.name, platform.name],
     }
 
 

@@ -149,7 +149,7 @@ def test_only_an_empty_cohort_can_be_deleted(
     assert "Cohort Empty is deleted." in deleted.text
     assert fresh(Cohort, empty_id) is None and fresh(Cohort, used_id) is not None
     (event,) = audit(db, "cohort.delete")
-    assert event.details == {"name": "Empty"}
+    assert (event.target_name, event.details) == ("Empty", {})
 
 
 def test_cohort_changes_are_for_program_managers(db, make_cohort, engineer, signed_in):
