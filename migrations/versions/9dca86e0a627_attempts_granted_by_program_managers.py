@@ -1,4 +1,4 @@
-"""Attempts granted by program managers, closed cohorts, an append-only audit log
+"""Attempts granted by program managers, closed cohorts, org coverage targets, a readable and append-only audit log
 
 Revision ID: 9dca86e0a627
 Revises: a49955035094
@@ -24,6 +24,10 @@ def upgrade():
 
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', portal.database.UTCDateTime(timezone=True), nullable=True))
+
+    with op.batch_alter_table('orgs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('guardian_ratio_target', sa.Integer(), nullable=True))
+        batch_op.create_check_constraint(batch_op.f('ck_orgs_guardian_ratio_target_range'), 'guardian_ratio_target IS NULL OR guardian_ratio_target BETWEEN 1 AND 1000')
 
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('caused_by_id', sa.Integer(), nullable=True))
@@ -66,6 +70,10 @@ def downgrade():
 
     with op.batch_alter_table('cohorts', schema=None) as batch_op:
         batch_op.drop_column('closed_at')
+
+    with op.batch_alter_table('orgs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_orgs_guardian_ratio_target_range'), type_='check')
+        batch_op.drop_column('guardian_ratio_target')
 
     with op.batch_alter_table('module_progress', schema=None) as batch_op:
         batch_op.drop_column('extra_attempts')

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    CheckConstraint,
     Enum,
     ForeignKey,
     Index,
@@ -86,10 +87,18 @@ def enum_column(enum_class, name):
 
 class Org(TimestampMixin, db.Model):
     __tablename__ = "orgs"
+    __table_args__ = (
+        CheckConstraint(
+            "guardian_ratio_target IS NULL OR guardian_ratio_target BETWEEN 1 AND 1000",
+            name="guardian_ratio_target_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Engineers per Guardian the program aims for here; None: the company default.
+    guardian_ratio_target: Mapped[int | None]
 
     teams: Mapped[list["Team"]] = relationship(
         back_populates="org", order_by="Team.name", cascade="save-update"

@@ -33,6 +33,10 @@ ACTIONS = {
     ),
     "org.create": ("Org created", "{actor} created the org {target}"),
     "org.update": ("Org edited", "{actor} edited the org {target}"),
+    "org.ratio_target": (
+        "Coverage target set",
+        "{actor} set the Guardian coverage target of {target}",
+    ),
     "team.create": ("Team created", "{actor} created the team {target} in {org}"),
     "team.update": ("Team edited", "{actor} edited the team {target}"),
     "cohort.create": ("Cohort opened", "{actor} opened cohort {target}"),

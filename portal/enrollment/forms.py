@@ -165,3 +165,30 @@ class CohortProgressForm(FlaskForm):
         default="name",
         validators=[Optional()],
     )
+
+
+class CoverageFilterForm(FlaskForm):
+    """Which teams the coverage page lists (a GET filter)."""
+
+    class Meta:
+        csrf = False
+
+    org_id = SelectField("Org", coerce=int, validators=[Optional()])
+    show = SelectField(
+        "Show",
+        choices=[
+            ("all", "Every team"),
+            ("uncovered", "Teams with no Guardian"),
+            ("single", "Teams with a single Guardian (a risk)"),
+        ],
+        default="all",
+        validators=[Optional()],
+    )
+
+
+class RatioTargetForm(FlaskForm):
+    target = IntegerField(
+        "Engineers per Guardian",
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+        description="Leave empty to follow the company default.",
+    )

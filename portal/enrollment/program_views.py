@@ -12,23 +12,27 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts.forms import SENIORITY_CHOICES
-from portal.accounts.models import Role
+from portal.accounts.models import Org, Role
 from portal.accounts.queries import org_choices, team_choices
 from portal.auth.permissions import role_required
 from portal.database import utcnow
+from portal.enrollment import coverage as coverage_targets
 from portal.enrollment import queries, services
 from portal.enrollment.forms import (
+    CoverageFilterForm,
     DeclineForm,
     PlaceForm,
     QueueFilterForm,
+    RatioTargetForm,
     ReasonForm,
 )
 from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.extensions import db
-from portal.web import run_service
+from portal.web import flash_form_errors, run_service
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
@@ -154,22 +158,50 @@ def make_alumni(enrollment_id):
 
 @bp.route("/coverage")
 def coverage():
-    org_id = request.args.get("org_id", type=int)
-    only_uncovered = request.args.get("uncovered") == "1"
-    page = db.paginate(
-        queries.team_coverage_query(org_id, only_uncovered),
-        per_page=50,
-        error_out=False,
+    """Guardians per team and org against each org's target; teams at risk."""
+    args = request.args.to_dict()
+    if args.pop("uncovered", None) == "1":  # the older link for "no Guardian"
+        args.setdefault("show", "uncovered")
+    form = CoverageFilterForm(MultiDict(args))
+    form.org_id.choices = [(0, "Every org"), *org_choices()]
+    org_id, show = (
+        (form.org_id.data or None, form.show.data)
+        if form.validate()
+        else (
+            None,
+            "all",
+        )
     )
-    counts = queries.coverage_counts([team.id for team in page.items])
+    page = db.paginate(
+        queries.team_coverage_query(org_id, show), per_page=50, error_out=False
+    )
+    default = current_app.config["PORTAL_GUARDIAN_RATIO_TARGET"]
+    orgs = queries.org_ratios(default)
     return render_template(
         "program/coverage.html",
+        form=form,
         page=page,
-        counts=counts,
-        orgs=queries.org_ratios(),
+        counts=queries.coverage_counts([team.id for team in page.items]),
+        orgs=orgs,
+        targets={row["org"].id: row["target"] for row in orgs},
         flagged=queries.flagged_teams(),
-        org_id=org_id,
-        only_uncovered=only_uncovered,
-        target=current_app.config["PORTAL_GUARDIAN_RATIO_TARGET"],
-        orgs_choices=org_choices(),
+        single=queries.single_guardian_team_count(),
+        target=default,
+        target_form=RatioTargetForm(),
+    )
+
+
+@bp.route("/coverage/orgs/<int:org_id>/target", methods=["POST"])
+def set_ratio_target(org_id):
+    """Set an org's engineers-per-Guardian target (empty: the company default)."""
+    org = db.get_or_404(Org, org_id)
+    form = RatioTargetForm()
+    target = url_for("program.coverage")
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    return run_service(
+        lambda: coverage_targets.set_ratio_target(current_user, org, form.target.data),
+        success=f"The Guardian target for {org.name} is saved.",
+        target=target,
     )

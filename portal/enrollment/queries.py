@@ -116,17 +116,31 @@ def _active_guardians_by_team():
     )
 
 
-def team_coverage_query(org_id=None, only_uncovered=False):
-    """Teams in org and name order; only those without an active Guardian if asked."""
+def team_coverage_query(org_id=None, show="all"):
+    """Teams in org and name order: every team, those with no active Guardian
+    ("uncovered"), or those with exactly one ("single", a risk)."""
     query = select(Team).join(Org, Org.id == Team.org_id).options(joinedload(Team.org))
     if org_id:
         query = query.where(Team.org_id == org_id)
-    if only_uncovered:
+    if show == "uncovered":
         guarded = select(Enrollment.guarded_team_id).where(
             Enrollment.status == S.ACTIVE, Enrollment.guarded_team_id.isnot(None)
         )
         query = query.where(Team.id.not_in(guarded))
+    elif show == "single":
+        guardians = _active_guardians_by_team()
+        query = query.join(guardians, guardians.c.team_id == Team.id).where(
+            guardians.c.guardians == 1
+        )
     return query.order_by(Org.name, Team.name)
+
+
+def single_guardian_team_count():
+    """How many teams rest on one active Guardian."""
+    guardians = _active_guardians_by_team()
+    return db.session.scalar(
+        select(func.count()).select_from(guardians).where(guardians.c.guardians == 1)
+    )
 
 
 def coverage_counts(team_ids):
@@ -170,8 +184,9 @@ def flagged_teams():
     ).all()
 
 
-def org_ratios():
-    """Per org: active engineers, active Guardians, and engineers per Guardian."""
+def org_ratios(default_target):
+    """Per org: active engineers, active Guardians, engineers per Guardian, and
+    the org's target (``default_target`` unless the org sets its own)."""
     engineers = (
         select(Team.org_id.label("org_id"), func.count(User.id).label("engineers"))
         .join(User, and_(User.team_id == Team.id, User.active.is_(True)))
@@ -211,6 +226,8 @@ def org_ratios():
             "guardians": g,
             "teams": t,
             "ratio": (e / g) if g else None,
+            "target": org.guardian_ratio_target or default_target,
+            "own_target": org.guardian_ratio_target is not None,
         }
         for org, e, g, t in rows
     ]

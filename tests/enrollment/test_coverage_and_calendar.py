@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Org, Role, User
+from portal.audit.models import AuditEvent
 from portal.enrollment import queries, services
 from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
@@ -50,7 +51,7 @@ def company(make_org, make_team, make_user, enrollment_in):
 
 
 def _org_row(page, name):
-    match = re.search(rf">{name}</a></td>(.*?)</tr>", page, re.S)
+    match = re.search(rf">{name}</a></th>(.*?)</tr>", page, re.S)
     assert match, f"no row for {name}"
     return match.group(1)
 
@@ -69,7 +70,7 @@ def test_org_ratios_count_engineers_and_guardians(db, company):
             row["teams"],
             row["ratio"],
         )
-        for row in queries.org_ratios()
+        for row in queries.org_ratios(25)
     }
 
     assert rows == {"Apps": (4, 1, 2, 4.0), "Data": (2, 0, 1, None)}
@@ -89,7 +90,7 @@ def test_the_coverage_page_compares_each_org_with_the_target(
 
     page = client.get("/program/coverage").text
 
-    assert f"one Guardian for every {target} engineers" in page
+    assert f"the company default is {target}" in page
     apps = _org_row(page, "Apps")
     assert re.findall(r'text-end">([^<]+)<', apps) == ["2", "4", "1", "4"]
     assert apps_badge in apps
@@ -134,7 +135,7 @@ def test_a_team_whose_only_guardian_steps_down_is_flagged(
     assert "Apps / Web</a>: every Guardian (1) is stepping down" in alert
     assert "Lake" not in alert
     web_row = re.search(r"Apps / Web</a></td>(.*?)</tr>", page, re.S).group(1)
-    assert "Only Guardian stepping down" in web_row
+    assert "Every Guardian stepping down" in web_row
     lake_row = re.search(r"Data / Lake</a></td>(.*?)</tr>", page, re.S).group(1)
     assert "stepping down" not in lake_row
 
@@ -231,3 +232,55 @@ def test_the_calendar_starts_cohorts_and_retires_guardians(
     assert services.run_enrollment_calendar(NOW) == (
         "0 started training, 0 stepped down, 0 certificate(s) lapsed"
     )
+
+
+def test_a_team_with_a_single_guardian_is_a_risk(
+    db, make_org, make_team, make_applicant, enrollment_in, program_manager, signed_in
+):
+    org = make_org(name="Payments")
+    lone = make_team(name="Lone", org=org)
+    pair = make_team(name="Pair", org=org)
+    enrollment_in(make_applicant(team=lone), S.ACTIVE)
+    for _ in range(2):
+        enrollment_in(make_applicant(team=pair), S.ACTIVE)
+    client = signed_in(program_manager)
+
+    page = client.get("/program/coverage").text
+    singles = client.get("/program/coverage?show=single").text
+
+    assert "1 team rests on a single Guardian" in page
+    assert "Single Guardian: a risk" in page
+    assert "Payments / Lone" in singles and "Payments / Pair" not in singles
+    assert client.get("/program/coverage?show=bogus").status_code == 200
+
+
+def test_each_org_sets_its_own_target(
+    db, make_org, make_team, make_applicant, enrollment_in, program_manager, signed_in
+):
+    org = make_org(name="Payments")
+    team = make_team(name="Checkout", org=org)
+    for _ in range(9):
+        make_applicant(team=team)
+    enrollment_in(make_applicant(team=team), S.ACTIVE)
+    client = signed_in(program_manager)
+
+    assert "On target" in client.get("/program/coverage").text  # 10 per 1, default 25
+    saved = client.post(
+        f"/program/coverage/orgs/{org.id}/target",
+        data={"target": "5"},
+        follow_redirects=True,
+    ).text
+    refused = client.post(
+        f"/program/coverage/orgs/{org.id}/target", data={"target": "0"}
+    )
+
+    assert "The Guardian target for Payments is saved." in saved
+    assert "Below target: 1 more needed" in saved
+    assert refused.status_code == 302
+    assert fresh(Org, org.id).guardian_ratio_target == 5
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "org.ratio_target")
+    ).all()
+    assert [e.details for e in events] == [{"target": [None, 5]}]
+    client.post(f"/program/coverage/orgs/{org.id}/target", data={"target": ""})
+    assert fresh(Org, org.id).guardian_ratio_target is None

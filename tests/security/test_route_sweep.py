@@ -171,6 +171,8 @@ EXPECTED = {
     # Nobody chosen: back to the suggestion.
     "cohorts.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
     "program.coverage": admin_only(),
+    # An empty target means the company default: saved, back to coverage.
+    "program.set_ratio_target": admin_only((302, "/program/coverage")),
 }
 
 
