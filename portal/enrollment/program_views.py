@@ -32,6 +32,7 @@ from portal.enrollment.forms import (
 from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.extensions import db
+from portal.training.queries import certified_among
 from portal.web import flash_form_errors, run_service
 
 bp = Blueprint("program", __name__, url_prefix="/program")
@@ -54,17 +55,29 @@ def _cohort_choices(open_only=True):
     ]
 
 
-@bp.route("/applications")
-def applications():
-    form = QueueFilterForm(request.args)
+def _queue_filter_form():
+    """The queue's filters; a team outside the chosen org is dropped, so a
+    change of org resets the team instead of failing the whole filter."""
+    args = MultiDict(request.args)
+    org_id = request.args.get("org_id", type=int)
+    teams = team_choices(include_none=False, org_id=org_id) if org_id else {}
+    offered = {str(value) for group in teams.values() for value, _ in group}
+    if args.get("team_id") not in offered:
+        args.pop("team_id", None)
+    form = QueueFilterForm(args)
     form.org_id.choices = [(0, "Any org")] + org_choices()
     # Teams are offered within the chosen org: thousands of options would make
     # the page heavy to build and hard to use.
-    org_id = request.args.get("org_id", type=int)
     form.team_id.choices = {"": [(0, "Any team" if org_id else "Choose an org first")]}
-    if org_id:
-        form.team_id.choices.update(team_choices(include_none=False, org_id=org_id))
+    form.team_id.choices.update(teams)
     form.seniority.choices = [("", "Any seniority")] + SENIORITY_CHOICES[1:]
+    return form
+
+
+@bp.route("/applications")
+def applications():
+    """Applications waiting for a decision, oldest first, filtered."""
+    form = _queue_filter_form()
     filters = {}
     if form.validate():
         filters = {
@@ -81,7 +94,11 @@ def applications():
         .where(Enrollment.status == S.NOMINATED)
     )
     return render_template(
-        "program/applications.html", form=form, page=page, nominated=nominated
+        "program/applications.html",
+        form=form,
+        page=page,
+        nominated=nominated,
+        certified=certified_among([e.user_id for e in page.items], utcnow()),
     )
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Org, Team, User
+from portal.database import contains
 from portal.enrollment.diversity import Profile
 from portal.enrollment.models import Cohort, CohortDueDate, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
@@ -48,8 +49,8 @@ def queue_query(
         query = query.where(Team.org_id == org_id)
     if team_id:
         query = query.where(User.team_id == team_id)
-    if location:
-        query = query.where(func.lower(User.location) == location.strip().lower())
+    if location and location.strip():
+        query = query.where(contains(User.location, location.strip()))
     if seniority:
         query = query.where(User.seniority == seniority)
     if min_hours:

@@ -77,6 +77,21 @@ def renewal_opened(user_id, policy, now):
     return renewal_opened_at(latest_certificate(user_id), policy, now)
 
 
+def certified_among(user_ids, now):
+    """Which of ``user_ids`` hold a valid certificate now (one query)."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Certificate.user_id).where(
+                Certificate.user_id.in_(user_ids),
+                Certificate.revoked_at.is_(None),
+                Certificate.expires_at > now,
+            )
+        )
+    )
+
+
 def valid_certificate(user_id, now):
     """The person's certificate if it is neither expired nor revoked."""
     certificate = latest_certificate(user_id)

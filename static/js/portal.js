@@ -5,3 +5,17 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// A select that narrows another one (the org for its teams): changing it
+// clears the other and applies the filter at once.
+document.addEventListener("change", function (event) {
+  const cleared = event.target.getAttribute("data-submit-on-change");
+  if (!cleared || !event.target.form) {
+    return;
+  }
+  const other = event.target.form.elements[cleared];
+  if (other) {
+    other.value = "0";
+  }
+  event.target.form.requestSubmit();
+});

@@ -6,9 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Seniority
+from portal.database import utcnow
 from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from tests.enrollment.conftest import MOTIVATION, field_error, history
+from tests.enrollment.conftest import (
+    MOTIVATION,
+    field_error,
+    history,
+    pass_required_training,
+)
 
 
 def _form(team_id, **changes):
@@ -193,3 +199,41 @@ def test_a_bad_filter_is_marked_on_its_field(db, queue, program_manager, signed_
 
     assert "is-invalid" in _input(page, "min_hours")
     assert "is-invalid" not in _input(page, "location")
+
+
+def test_the_queue_resets_a_team_from_another_org_and_matches_part_of_a_location(
+    db, make_org, make_team, make_applicant, apply_for, program_manager, signed_in
+):
+    payments, platform = make_org(name="Payments"), make_org(name="Platform")
+    checkout = make_team(name="Checkout", org=payments)
+    identity = make_team(name="Identity", org=platform)
+    lisbon = make_applicant(team=checkout, location="Lisbon (office)", name="Lia")
+    berlin = make_applicant(team=identity, location="Berlin", name="Ben")
+    for person in (lisbon, berlin):
+        apply_for(person)
+    client = signed_in(program_manager)
+
+    # The team was chosen under Payments; the org then changed to Platform.
+    moved = client.get(
+        f"/program/applications?org_id={platform.id}&team_id={checkout.id}"
+    ).text
+    partial = client.get("/program/applications?location=LISB").text
+
+    assert "Ben" in moved and "Lia" not in moved, "filtered by the new org"
+    assert "Lia" in partial and "Ben" not in partial
+    assert 'data-submit-on-change="team_id"' in moved
+
+
+def test_the_queue_shows_an_applicant_already_certified(
+    db, make_required_modules, make_applicant, apply_for, program_manager, signed_in
+):
+    make_required_modules(1)
+    person = make_applicant(name="Cora Certified")
+    pass_required_training(person, now=utcnow())
+    apply_for(person)
+
+    page = signed_in(program_manager).get("/program/applications").text
+
+    assert (
+        'Cora Certified</a> <span class="badge role-guardian">Already certified' in page
+    )
