@@ -1,5 +1,7 @@
 """The Guardians Portal: a security-champions program in one Flask application."""
 
+from types import SimpleNamespace
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -114,10 +116,26 @@ def _register_cli(app):
         app.cli.add_command(command)
 
 
+def permission_predicates():
+    """Every feature's can_* predicates, for templates as ``can``."""
+    from portal.auth import permissions
+    from portal.enrollment import permissions as enrollment_permissions
+    from portal.training import permissions as training_permissions
+
+    predicates = {}
+    for module in (permissions, enrollment_permissions, training_permissions):
+        predicates.update(
+            (name, getattr(module, name))
+            for name in dir(module)
+            if name.startswith("can_")
+        )
+    return SimpleNamespace(**predicates)
+
+
 def _register_request_hooks(app):
     from portal.accounts.models import Role
-    from portal.auth import permissions
     from portal.auth.forms import PostOnlyForm
+    from portal.enrollment.permissions import moves_for
     from portal.enrollment.queries import team_guardians
     from portal.notifications.views import unread_notification_count
     from portal.security import set_security_headers
@@ -128,10 +146,11 @@ def _register_request_hooks(app):
 
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(
-        can=permissions,
+        can=permission_predicates(),
         post_form=PostOnlyForm,
         Role=Role,
         unread_notification_count=unread_notification_count,
         team_guardians=team_guardians,
+        moves_for=moves_for,
     )
     app.jinja_env.filters["minute"] = minute_label

@@ -226,6 +226,36 @@ def intruder(make_user, make_team):
 
 
 @pytest.fixture
+def program_manager(make_user):
+    return make_user(
+        email="pm@example.com", name="Pat Manager", roles=["program_manager"]
+    )
+
+
+@pytest.fixture
+def guardian(make_user, make_team):
+    return make_user(
+        email="guardian@example.com",
+        name="Gia Guardian",
+        roles=["guardian"],
+        team=make_team(),
+    )
+
+
+@pytest.fixture
+def mentor(make_user):
+    """Holds a role the portal does not use yet: must act as an engineer."""
+    return make_user(email="mentor@example.com", name="Max Mentor", roles=["mentor"])
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user(
+        email="reviewer@example.com", name="Rae Reviewer", roles=["security_reviewer"]
+    )
+
+
+@pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", name="Ada Admin", roles=["admin"])
 

@@ -13,7 +13,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Org, Role, Team, User
 from portal.auth.forms import PostOnlyForm
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_manage_accounts, permission_required
 from portal.database import utcnow
 from portal.extensions import db
 from portal.web import run_service
@@ -22,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
-@role_required(Role.ADMIN)
+@permission_required(can_manage_accounts)
 def require_admin():
     """Every page here is for admins only."""
 

@@ -9,12 +9,11 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from sqlalchemy import false
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.models import Role
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
 from portal.audit.sentences import action_choices, describe
 from portal.audit.services import audit_query
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_view_audit_log, permission_required
 from portal.extensions import db
 from portal.web import spreadsheet_safe
 
@@ -62,7 +61,7 @@ def _filtered_query():
 
 
 @bp.route("")
-@role_required(Role.ADMIN)
+@permission_required(can_view_audit_log)
 def index():
     """The audit log as sentences, filtered and paginated; admins only."""
     form, query = _filtered_query()
@@ -94,7 +93,7 @@ def _changes_text(described):
 
 
 @bp.route("/export.csv")
-@role_required(Role.ADMIN)
+@permission_required(can_view_audit_log)
 def export_csv():
     """Stream the filtered log as CSV, in batches, without loading it all; admins."""
     _, query = _filtered_query()

@@ -1,4 +1,9 @@
-"""Who may do what: pure predicates, reused by views, templates and tests."""
+"""Who may do what: the shared predicates, and the decorator views use them with.
+
+Every predicate is a pure function of the person (and the object) so that
+views, templates and services ask the same question. Features keep their own
+predicates in their permissions.py; templates see all of them as ``can``.
+"""
 
 from functools import wraps
 
@@ -8,53 +13,55 @@ from portal.accounts.models import Role
 from portal.errors import NotAllowed
 
 
-def _signed_in(user):
+def is_signed_in(user):
     return user is not None and user.is_authenticated and user.is_active
 
 
-def has_any_role(user, *roles):
-    return _signed_in(user) and bool(user.roles & set(roles))
-
-
-def is_admin(user):
-    return has_any_role(user, Role.ADMIN)
+def _holds(user, *roles):
+    return is_signed_in(user) and bool(user.roles & set(roles))
 
 
 def can_manage_accounts(user):
-    """Grant and revoke roles, deactivate and reactivate accounts."""
-    return is_admin(user)
+    """Grant and revoke roles, deactivate and reactivate accounts: admins."""
+    return _holds(user, Role.ADMIN)
 
 
 def can_manage_orgs(user):
-    return is_admin(user)
+    """Create and edit orgs and teams: admins."""
+    return _holds(user, Role.ADMIN)
 
 
 def can_view_audit_log(user):
-    return is_admin(user)
+    return _holds(user, Role.ADMIN)
+
+
+def can_view_jobs(user):
+    """The scheduled job runs and the outbox queue: admins."""
+    return _holds(user, Role.ADMIN)
 
 
 def can_run_program(user):
     """Program managers (and admins) run cohorts, training and certificates."""
-    return has_any_role(user, Role.PROGRAM_MANAGER, Role.ADMIN)
+    return _holds(user, Role.PROGRAM_MANAGER, Role.ADMIN)
 
 
 def can_view_directory(user):
     """Org, team and people pages are for signed-in colleagues only."""
-    return _signed_in(user)
+    return is_signed_in(user)
 
 
 def can_edit_profile(user, profile_owner):
-    return _signed_in(user) and user.id == profile_owner.id
+    return is_signed_in(user) and user.id == profile_owner.id
 
 
-def role_required(*roles):
-    """Allow the view only to signed-in people holding one of ``roles``."""
+def permission_required(predicate):
+    """Allow the view only to signed-in people for whom ``predicate`` holds."""
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not has_any_role(current_user, *roles):
+            if not predicate(current_user):
                 raise NotAllowed()
             return view(*args, **kwargs)
 

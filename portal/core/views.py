@@ -5,8 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.accounts.models import Role
-from portal.auth.permissions import has_any_role
+from portal.auth.permissions import can_run_program
 from portal.database import utcnow
 from portal.enrollment.models import Enrollment, EnrollmentStatus
 from portal.enrollment.services import open_enrollment
@@ -28,7 +27,7 @@ def index():
     )
     required = [r for r in rows if r.module.required]
     waiting = None
-    if has_any_role(current_user, Role.PROGRAM_MANAGER, Role.ADMIN):
+    if can_run_program(current_user):
         waiting = db.session.scalar(
             select(func.count())
             .select_from(Enrollment)

@@ -18,9 +18,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts.models import Role
 from portal.auth.forms import PostOnlyForm
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_run_program, permission_required
 from portal.database import utcnow
 from portal.enrollment import cohorts, diversity, queries, services
 from portal.enrollment.forms import CohortProgressForm, PlaceManyForm, cohort_form
@@ -37,7 +36,7 @@ SHOW_ALSO = 100
 
 
 @bp.before_request
-@role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
+@permission_required(can_run_program)
 def require_program_manager():
     """Every page here is for program managers and admins."""
 

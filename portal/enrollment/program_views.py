@@ -15,9 +15,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.forms import SENIORITY_CHOICES
-from portal.accounts.models import Org, Role
+from portal.accounts.models import Org
 from portal.accounts.queries import org_choices, team_choices
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_run_program, permission_required
 from portal.database import utcnow
 from portal.enrollment import coverage as coverage_targets
 from portal.enrollment import queries, services
@@ -39,7 +39,7 @@ bp = Blueprint("program", __name__, url_prefix="/program")
 
 
 @bp.before_request
-@role_required(Role.PROGRAM_MANAGER, Role.ADMIN)
+@permission_required(can_run_program)
 def require_program_manager():
     """Every page here is for program managers and admins."""
 

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import Role, Team
 from portal.accounts.services import grant_role, revoke_role
 from portal.audit.services import record_audit
-from portal.auth.permissions import has_any_role
 from portal.auth.services import find_user_by_email
 from portal.enrollment import cohorts, lifecycle
 from portal.enrollment.models import (
@@ -20,6 +19,7 @@ from portal.enrollment.models import (
     EnrollmentEvent,
 )
 from portal.enrollment.models import EnrollmentStatus as S
+from portal.enrollment.permissions import acting_role, can_decide, owns_enrollment
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -40,25 +40,12 @@ LAPSED_MESSAGE = (
 )
 
 
-def can_decide(user):
-    """Program managers and admins decide on applications and run cohorts."""
-    return has_any_role(user, Role.PROGRAM_MANAGER, Role.ADMIN)
-
-
 def open_enrollment(user_id):
     return db.session.scalar(
         select(Enrollment).where(
             Enrollment.user_id == user_id, Enrollment.status.not_in(lifecycle.CLOSED)
         )
     )
-
-
-def _actor_role(actor, enrollment):
-    if actor is None:
-        return "system"
-    if can_decide(actor):
-        return "manager"
-    return "owner" if actor.id == enrollment.user_id else None
 
 
 def transition(
@@ -69,11 +56,7 @@ def transition(
     An automatic move (``actor`` None) names in ``cause`` the person whose
     action led to it, for the audit log.
     """
-    role = as_role or _actor_role(actor, enrollment)
-    if actor is not None and actor.id == enrollment.user_id and as_role is None:
-        # The applicant acts as the owner even when they are also a manager,
-        # so nobody approves their own application.
-        role = "owner"
+    role = as_role or acting_role(actor, enrollment)
     from_status = enrollment.status
     if not lifecycle.allowed(from_status, to_status, role):
         raise DomainError(
@@ -222,6 +205,7 @@ def nominate(actor, email, *, guarded_team_id, motivation, hours_per_week, now):
 
 def place_in_cohort(actor, enrollment, cohort, now):
     """Approve an application into a cohort: takes a seat, sets training due dates."""
+    # Their own application is refused by the lifecycle below, with its reason.
     if not can_decide(actor):
         raise DomainError("cohort", "Only program managers place people in cohorts.")
     if not cohort.is_open:
@@ -296,7 +280,7 @@ def step_down(actor, enrollment, on_date, now, reason=""):
     """An active Guardian steps down on ``on_date`` (today: at once)."""
     if enrollment.status != S.ACTIVE:
         raise DomainError("status", "Only an active Guardian can step down.")
-    if actor.id != enrollment.user_id and not can_decide(actor):
+    if not (owns_enrollment(actor, enrollment) or can_decide(actor, enrollment)):
         raise DomainError(
             "status", "Only the Guardian or a program manager can do this."
         )

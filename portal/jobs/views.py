@@ -3,8 +3,7 @@
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
-from portal.accounts.models import Role
-from portal.auth.permissions import role_required
+from portal.auth.permissions import can_view_jobs, permission_required
 from portal.extensions import db
 from portal.jobs.models import JobRun, RunStatus
 from portal.mail.models import OutboxMessage
@@ -14,7 +13,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 
 
 @bp.route("")
-@role_required(Role.ADMIN)
+@permission_required(can_view_jobs)
 def index():
     status = request.args.get("status", "")
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())

@@ -63,13 +63,6 @@ def signed_in(app):
 
 
 @pytest.fixture
-def program_manager(make_user):
-    return make_user(
-        email="pm@example.com", name="Pat Manager", roles=["program_manager"]
-    )
-
-
-@pytest.fixture
 def make_applicant(make_user, make_team):
     """An engineer in a team, with a location and a seniority."""
 

@@ -33,7 +33,18 @@ from tests.conftest import login_as
 from tests.conftest import test_config as portal_test_config
 from tests.security.conftest import audit_count
 
-ACTORS = ("anonymous", "engineer", "intruder", "admin")
+ACTORS = (
+    "anonymous",
+    "engineer",
+    "intruder",
+    "guardian",
+    "mentor",
+    "reviewer",
+    "program_manager",
+    "admin",
+)
+# Signed in without program or admin rights: every page answers them alike.
+COLLEAGUES = ("engineer", "intruder", "guardian", "mentor", "reviewer")
 SKIPPED = {"static", "bootstrap.static"}
 FIRST_MODULE = "guardian-role"  # in content/, with no prerequisites
 
@@ -54,26 +65,25 @@ def everyone(expected):
 
 
 def signed_in_only(expected=OK):
-    return {
-        "anonymous": TO_LOGIN,
-        "engineer": expected,
-        "intruder": expected,
-        "admin": expected,
-    }
+    return {**dict.fromkeys(ACTORS, expected), "anonymous": TO_LOGIN}
 
 
 def signed_out_only():
     """Pages for visitors; signed-in people are sent to the start page."""
-    return {"anonymous": OK, "engineer": TO_HOME, "intruder": TO_HOME, "admin": TO_HOME}
+    return {**dict.fromkeys(ACTORS, TO_HOME), "anonymous": OK}
 
 
 def admin_only(expected=OK):
     return {
+        **dict.fromkeys(ACTORS, FORBIDDEN),
         "anonymous": TO_LOGIN,
-        "engineer": FORBIDDEN,
-        "intruder": FORBIDDEN,
         "admin": expected,
     }
+
+
+def program_only(expected=OK):
+    """Program pages: program managers and admins."""
+    return {**admin_only(expected), "program_manager": expected}
 
 
 EXPECTED = {
@@ -89,9 +99,7 @@ EXPECTED = {
     # An empty form closes one's own account and signs out; the last admin
     # is refused and sent back to the profile page.
     "accounts.close_account": {
-        "anonymous": TO_LOGIN,
-        "engineer": TO_LOGIN,
-        "intruder": TO_LOGIN,
+        **signed_in_only(TO_LOGIN),
         "admin": (302, "/profile"),
     },
     "accounts.person": signed_in_only(),
@@ -126,19 +134,19 @@ EXPECTED = {
     # Certificates are public so that anyone can verify one.
     "training.certificate": everyone(OK),
     # Revoking needs a reason: the empty form shows the certificate again.
-    "training.revoke_certificate": admin_only(),
+    "training.revoke_certificate": program_only(),
     # The actor has attempts left: nothing to ask for, back to the module.
     "training.request_more_attempts": signed_in_only((302, "/training/modules/{slug}")),
-    "training.stats": admin_only(),  # and program managers
-    "training_program.person": admin_only(),
+    "training.stats": program_only(),
+    "training_program.person": program_only(),
     # Empty forms give no reason: back to the person's training, unchanged.
-    "training_program.grant_attempts": admin_only(
+    "training_program.grant_attempts": program_only(
         (302, "/program/people/{user_id}/training")
     ),
-    "training_program.reset_module": admin_only(
+    "training_program.reset_module": program_only(
         (302, "/program/people/{user_id}/training")
     ),
-    "training.module_stats": admin_only(),
+    "training.module_stats": program_only(),
     # Anyone signed in may apply, nominate, and see their own application.
     "enrollment.apply": signed_in_only(),
     "enrollment.nominate": signed_in_only(),
@@ -149,30 +157,30 @@ EXPECTED = {
     # An empty form names no last day: back to one's own application.
     "enrollment.step_down": signed_in_only((302, "/guardians/application")),
     # The program pages are for program managers (and admins).
-    "program.applications": admin_only(),
-    "program.application": admin_only(),
+    "program.applications": program_only(),
+    "program.application": program_only(),
     # Empty forms name no cohort and no reason; an applied enrollment cannot
     # become alumni: each goes back to the application, unchanged.
-    "program.approve": admin_only(TO_APPLICATION),
-    "program.decline": admin_only(TO_APPLICATION),
-    "program.make_alumni": admin_only(TO_APPLICATION),
-    "cohorts.index": admin_only(),
-    "cohorts.new": admin_only(),
-    "cohorts.cohort": admin_only(),
-    "cohorts.suggest": admin_only(),
-    "cohorts.progress": admin_only(),
-    "cohorts.edit": admin_only(),
+    "program.approve": program_only(TO_APPLICATION),
+    "program.decline": program_only(TO_APPLICATION),
+    "program.make_alumni": program_only(TO_APPLICATION),
+    "cohorts.index": program_only(),
+    "cohorts.new": program_only(),
+    "cohorts.cohort": program_only(),
+    "cohorts.suggest": program_only(),
+    "cohorts.progress": program_only(),
+    "cohorts.edit": program_only(),
     # An empty form still closes the (open) cohort, and deletes it (nobody was
     # placed in it); reopening an open one is refused, back to the cohort.
-    "cohorts.close": admin_only((302, "/program/cohorts/{cohort_id}")),
-    "cohorts.reopen": admin_only((302, "/program/cohorts/{cohort_id}")),
-    "cohorts.delete": admin_only((302, "/program/cohorts")),
-    "cohorts.progress_csv": admin_only(),
+    "cohorts.close": program_only((302, "/program/cohorts/{cohort_id}")),
+    "cohorts.reopen": program_only((302, "/program/cohorts/{cohort_id}")),
+    "cohorts.delete": program_only((302, "/program/cohorts")),
+    "cohorts.progress_csv": program_only(),
     # Nobody chosen: back to the suggestion.
-    "cohorts.place": admin_only((302, "/program/cohorts/{cohort_id}/suggest")),
-    "program.coverage": admin_only(),
+    "cohorts.place": program_only((302, "/program/cohorts/{cohort_id}/suggest")),
+    "program.coverage": program_only(),
     # An empty target means the company default: saved, back to coverage.
-    "program.set_ratio_target": admin_only((302, "/program/coverage")),
+    "program.set_ratio_target": program_only((302, "/program/coverage")),
 }
 
 

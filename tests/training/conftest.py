@@ -209,13 +209,6 @@ def make_module(db, content_root):
     return make
 
 
-@pytest.fixture
-def program_manager(make_user):
-    return make_user(
-        email="pm@example.com", name="Pat Manager", roles=["program_manager"]
-    )
-
-
 def quiz_form_data(attempt, responses):
     """The quiz form's fields for ``responses`` (content answers by question id).
 

@@ -1,0 +1,82 @@
+"""Every permission predicate against every role, as a matrix: a new predicate
+fails here until someone decides who it lets through."""
+
+from types import SimpleNamespace
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from portal import permission_predicates
+from portal.enrollment import permissions as enrollment_permissions
+
+ROLES = {
+    "anonymous": None,
+    "engineer": [],
+    "guardian": ["guardian"],
+    "mentor": ["mentor"],
+    "reviewer": ["security_reviewer"],
+    "program_manager": ["program_manager"],
+    "admin": ["admin"],
+    "closed_admin": ["admin"],  # a deactivated account may do nothing
+}
+EVERYONE_SIGNED_IN = set(ROLES) - {"anonymous", "closed_admin"}
+PROGRAM = {"program_manager", "admin"}
+ADMIN = {"admin"}
+
+# Predicates of the person alone: who they let through.
+ALLOWED = {
+    "can_manage_accounts": ADMIN,
+    "can_manage_orgs": ADMIN,
+    "can_view_audit_log": ADMIN,
+    "can_view_jobs": ADMIN,
+    "can_run_program": PROGRAM,
+    "can_view_directory": EVERYONE_SIGNED_IN,
+    "can_decide": PROGRAM,
+    "can_view_training_statistics": PROGRAM,
+    "can_unblock_training": PROGRAM,
+    "can_revoke_certificate": PROGRAM,
+}
+# Predicates about an object: checked below with the person's own and another's.
+ABOUT_AN_OBJECT = {"can_edit_profile"}
+
+
+@pytest.fixture
+def people(make_user):
+    made = {"anonymous": AnonymousUserMixin()}
+    for name, roles in ROLES.items():
+        if roles is not None:
+            made[name] = make_user(roles=roles, active=name != "closed_admin")
+    return made
+
+
+def test_every_predicate_is_in_the_matrix():
+    names = set(vars(permission_predicates()))
+    assert names == set(ALLOWED) | ABOUT_AN_OBJECT, "add each predicate to ALLOWED"
+
+
+@pytest.mark.parametrize("predicate", sorted(ALLOWED))
+def test_predicate_by_role(people, predicate):
+    check = getattr(permission_predicates(), predicate)
+
+    allowed = {name for name, person in people.items() if check(person)}
+
+    assert allowed == ALLOWED[predicate]
+
+
+def test_a_profile_is_edited_by_its_owner_only(people):
+    can = permission_predicates()
+    for name, person in people.items():
+        other = people["engineer"] if name != "engineer" else people["guardian"]
+        assert not can.can_edit_profile(person, other), name
+        if name in EVERYONE_SIGNED_IN:
+            assert can.can_edit_profile(person, person), name
+
+
+def test_nobody_decides_their_own_application(people):
+    for name in PROGRAM:
+        person = people[name]
+        own = SimpleNamespace(user_id=person.id)
+        other = SimpleNamespace(user_id=people["engineer"].id)
+        assert enrollment_permissions.can_decide(person, other)
+        assert not enrollment_permissions.can_decide(person, own)
+        assert enrollment_permissions.acting_role(person, own) == "owner"
