@@ -3,7 +3,7 @@
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, event, func
+from sqlalchemy import DateTime, Enum, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -12,6 +12,19 @@ from sqlalchemy.types import TypeDecorator
 def utcnow():
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def enum_column(enum_class, name):
+    """A portable enum column: a string with a CHECK constraint on both databases."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def contains(column, text):

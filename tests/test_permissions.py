@@ -36,8 +36,6 @@ ALLOWED = {
     "can_unblock_training": PROGRAM,
     "can_revoke_certificate": PROGRAM,
 }
-# Predicates about an object: checked below with the person's own and another's.
-ABOUT_AN_OBJECT = {"can_edit_profile"}
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def people(make_user):
 
 def test_every_predicate_is_in_the_matrix():
     names = set(vars(permission_predicates()))
-    assert names == set(ALLOWED) | ABOUT_AN_OBJECT, "add each predicate to ALLOWED"
+    assert names == set(ALLOWED), "add each predicate to ALLOWED"
 
 
 @pytest.mark.parametrize("predicate", sorted(ALLOWED))
@@ -61,15 +59,6 @@ def test_predicate_by_role(people, predicate):
     allowed = {name for name, person in people.items() if check(person)}
 
     assert allowed == ALLOWED[predicate]
-
-
-def test_a_profile_is_edited_by_its_owner_only(people):
-    can = permission_predicates()
-    for name, person in people.items():
-        other = people["engineer"] if name != "engineer" else people["guardian"]
-        assert not can.can_edit_profile(person, other), name
-        if name in EVERYONE_SIGNED_IN:
-            assert can.can_edit_profile(person, person), name
 
 
 def test_nobody_decides_their_own_application(people):

@@ -29,6 +29,7 @@ def require_admin():
 
 @bp.route("/users")
 def users():
+    """People, searchable and filtered by role; admins only."""
     form = UserSearchForm(request.args)
     form.validate()
     page = db.paginate(
@@ -41,6 +42,7 @@ def users():
 
 @bp.route("/users/<int:user_id>")
 def user(user_id):
+    """One person's roles and account, with the ways to change them; admins only."""
     user = db.get_or_404(User, user_id)
     return render_template(
         "admin/user.html",
@@ -66,6 +68,7 @@ def _apply(user_id, action, success):
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 def grant_role(user_id):
+    """Grant a role by hand (program manager or admin); admins only."""
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -79,6 +82,7 @@ def grant_role(user_id):
 
 @bp.route("/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
 def revoke_role(user_id, role):
+    """Take a role away; admins only (a Guardian steps down through the program)."""
     if not PostOnlyForm().validate_on_submit() or role not in {r.value for r in Role}:
         abort(400)
     role = Role(role)
@@ -91,6 +95,7 @@ def revoke_role(user_id, role):
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id):
+    """Close a person's account and end their sessions; admins only."""
     form = DeactivateForm()
     if not form.validate_on_submit():
         abort(400)
@@ -105,6 +110,7 @@ def deactivate(user_id):
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id):
+    """Reopen a closed account; admins only."""
     if not PostOnlyForm().validate_on_submit():
         abort(400)
     return _apply(
@@ -117,6 +123,7 @@ def reactivate(user_id):
 @bp.route("/orgs/new", methods=["GET", "POST"])
 @bp.route("/orgs/<int:org_id>/edit", methods=["GET", "POST"])
 def edit_org(org_id=None):
+    """Create or edit an org; admins only."""
     org = db.get_or_404(Org, org_id) if org_id else None
     form = OrgForm(obj=org)
     if form.validate_on_submit():
@@ -139,6 +146,7 @@ def edit_org(org_id=None):
 @bp.route("/teams/new", methods=["GET", "POST"])
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 def edit_team(team_id=None):
+    """Create or edit a team; admins only."""
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
     form.org_id.choices = queries.org_choices()

@@ -6,7 +6,6 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import TimestampMixin, UTCDateTime
+from portal.database import TimestampMixin, UTCDateTime, enum_column
 from portal.extensions import db
 
 
@@ -70,19 +69,6 @@ class Seniority(enum.Enum):
     @property
     def label(self):
         return self.value.capitalize()
-
-
-def enum_column(enum_class, name):
-    """A portable enum column: a string with a CHECK constraint on both databases."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class Org(TimestampMixin, db.Model):

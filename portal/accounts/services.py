@@ -41,6 +41,7 @@ def _check_org_name(name, org=None):
 
 
 def create_org(actor, *, name, description):
+    """Create an org with a unique name; the admin pages and the import."""
     name = required_text(name, "name")
     _check_org_name(name)
     org = Org(name=name, description=description.strip())
@@ -51,6 +52,7 @@ def create_org(actor, *, name, description):
 
 
 def update_org(actor, org, *, name, description):
+    """Rename or describe an org; audited as before and after."""
     name = required_text(name, "name")
     _check_org_name(name, org)
     changes = {"name": [org.name, name]} if org.name != name else {}
@@ -69,6 +71,7 @@ def _check_team_name(org_id, name, team=None):
 
 
 def create_team(actor, *, org_id, name, description):
+    """Create a team in an org, its name unique there."""
     name = required_text(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
@@ -88,6 +91,7 @@ def create_team(actor, *, org_id, name, description):
 
 
 def update_team(actor, team, *, org_id, name, description):
+    """Rename, describe or move a team; audited as before and after."""
     name = required_text(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
@@ -113,6 +117,7 @@ def _active_admin_count():
 
 
 def grant_role(actor, user, role, now, cause=None):
+    """Grant ``role`` (the lifecycle, the import and grant_role_by_hand call this)."""
     if role in user.roles:
         raise DomainError(
             "role", f"{user.display_name} already holds the {role.label} role."
@@ -149,6 +154,7 @@ def revoke_role_by_hand(actor, user, role, now):
 
 
 def revoke_role(actor, user, role, now, cause=None):
+    """Take ``role`` away; the last active admin keeps theirs."""
     grant = next((g for g in user.role_grants if g.role == role), None)
     if grant is None:
         raise DomainError(
@@ -184,6 +190,7 @@ def deactivate_user(actor, user, now, reason=""):
 
 
 def reactivate_user(actor, user):
+    """Reopen a closed account; admins."""
     if user.active:
         raise DomainError("user", "This account is already active.")
     user.active = True

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from portal.accounts import queries, services
 from portal.accounts.forms import DeactivateForm, ProfileForm
 from portal.accounts.models import Org, Team, User
+from portal.auth.permissions import can_view_directory, permission_required
 from portal.database import utcnow
 from portal.extensions import db
 from portal.web import run_service
@@ -68,21 +69,24 @@ def close_account():
 
 
 @bp.route("/people/<int:user_id>")
-@login_required
+@permission_required(can_view_directory)
 def person(user_id):
+    """A colleague's public profile; anyone signed in."""
     user = db.get_or_404(User, user_id)
     return render_template("accounts/person.html", person=user)
 
 
 @bp.route("/orgs")
-@login_required
+@permission_required(can_view_directory)
 def orgs():
+    """Every org with its teams and head counts; anyone signed in."""
     return render_template("accounts/orgs.html", rows=queries.orgs_with_counts())
 
 
 @bp.route("/orgs/<int:org_id>")
-@login_required
+@permission_required(can_view_directory)
 def org(org_id):
+    """One org, its teams and its people, paginated; anyone signed in."""
     org = db.get_or_404(Org, org_id)
     members = db.paginate(
         queries.org_members_query(org.id), per_page=50, error_out=False
@@ -96,8 +100,9 @@ def org(org_id):
 
 
 @bp.route("/teams/<int:team_id>")
-@login_required
+@permission_required(can_view_directory)
 def team(team_id):
+    """One team, its members and its Guardians; anyone signed in."""
     team = db.get_or_404(Team, team_id)
     return render_template(
         "accounts/team.html", team=team, members=queries.team_members(team.id)

@@ -50,10 +50,6 @@ def can_view_directory(user):
     return is_signed_in(user)
 
 
-def can_edit_profile(user, profile_owner):
-    return is_signed_in(user) and user.id == profile_owner.id
-
-
 def permission_required(predicate):
     """Allow the view only to signed-in people for whom ``predicate`` holds."""
 

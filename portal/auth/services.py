@@ -16,10 +16,12 @@ from portal.mail.services import queue_email
 
 
 def normalise_email(email):
+    """An address as stored: stripped and lowercased."""
     return (email or "").strip().lower()
 
 
 def find_user_by_email(email):
+    """The account using ``email``, or None."""
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
@@ -72,6 +74,7 @@ def end_all_sessions(user):
 
 
 def change_password(user, *, current_password, new_password, now):
+    """Change one's own password, given the current one; every other session ends."""
     if not verify_password(user.password_hash, current_password):
         raise DomainError("current_password", "Your current password is not correct.")
     check_password_policy(
@@ -115,6 +118,7 @@ def request_password_reset(email, *, now, ttl_minutes, base_url):
 
 
 def find_valid_reset_token(token, now):
+    """The unspent, unexpired reset token row for ``token``, or None."""
     row = db.session.scalar(
         select(PasswordResetToken).where(
             PasswordResetToken.token_hash == _token_hash(token)

@@ -80,6 +80,7 @@ def signup():
 @bp.route("/login", methods=["GET", "POST"])
 @login_limits
 def login():
+    """Sign in with email and password; throttled per account and address."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
@@ -95,6 +96,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out (a POST with a CSRF token); clears the session and remember cookie."""
     PostOnlyForm()  # the CSRF token is checked for every POST by CSRFProtect
     # Clear first: logout_user() leaves the note that deletes the remember cookie.
     session.clear()
@@ -130,6 +132,7 @@ def change_password():
 @bp.route("/reset", methods=["GET", "POST"])
 @reset_limits
 def forgot_password():
+    """Ask for a reset link: the same answer whether the address exists or not."""
     form = ForgotPasswordForm()
     minutes = current_app.config["PORTAL_PASSWORD_RESET_MINUTES"]
     if form.validate_on_submit():
@@ -150,6 +153,7 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @reset_limits
 def reset_password(token):
+    """Set a new password from a reset link; anyone holding a valid link."""
     if services.find_valid_reset_token(token, utcnow()) is None:
         flash("This reset link is no longer valid. Ask for a new one below.", "warning")
         return redirect(url_for("auth.forgot_password"))

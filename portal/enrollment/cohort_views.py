@@ -43,6 +43,7 @@ def require_program_manager():
 
 @bp.route("")
 def index():
+    """Every cohort with its seats; program managers and admins."""
     return render_template(
         "program/cohorts.html", cohorts=queries.cohorts_with_counts()
     )
@@ -50,6 +51,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    """Open a cohort; program managers and admins."""
     modules = required_modules()
     form = cohort_form(modules)
     if form.validate_on_submit():
@@ -142,6 +144,7 @@ def delete(cohort_id):
 
 @bp.route("/<int:cohort_id>")
 def cohort(cohort_id):
+    """One cohort: its dates, its mix and its members; program managers and admins."""
     cohort = db.first_or_404(queries.cohort_query(cohort_id))
     members = queries.cohort_members(cohort.id)
     profiles = [queries.profile(m) for m in members]

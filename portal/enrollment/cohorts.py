@@ -18,6 +18,7 @@ from portal.training.models import Module, ModuleDueDate
 
 
 def free_seat(enrollment):
+    """Give back the seat an enrollment held (withdrawn or declined after placing)."""
     if enrollment.cohort_id is not None:
         db.session.execute(
             update(Cohort)
@@ -38,6 +39,7 @@ def take_seat(cohort):
 
 
 def assign_due_dates(enrollment, cohort):
+    """Copy the cohort's due dates onto the person's training."""
     for due in cohort.due_dates:
         existing = db.session.scalar(
             select(ModuleDueDate).where(

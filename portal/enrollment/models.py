@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import Team, User, enum_column
-from portal.database import TimestampMixin, UTCDateTime, utcnow
+from portal.accounts.models import Team, User
+from portal.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from portal.extensions import db
 from portal.training.models import Module
 

@@ -104,6 +104,7 @@ def applications():
 
 @bp.route("/applications/<int:enrollment_id>")
 def application(enrollment_id):
+    """One application with its history and the decisions it allows."""
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     place_form = PlaceForm()
     place_form.cohort_id.choices = _cohort_choices()
@@ -133,6 +134,7 @@ def _decide(enrollment_id, action, success):
 
 @bp.route("/applications/<int:enrollment_id>/approve", methods=["POST"])
 def approve(enrollment_id):
+    """Approve an application into a cohort with free seats."""
     form = PlaceForm()
     form.cohort_id.choices = _cohort_choices()
     if not form.validate_on_submit():
@@ -148,6 +150,7 @@ def approve(enrollment_id):
 
 @bp.route("/applications/<int:enrollment_id>/decline", methods=["POST"])
 def decline(enrollment_id):
+    """Decline an application, with a reason the applicant is told."""
     form = DeclineForm()
     if not form.validate_on_submit():
         flash("Give the applicant a reason for declining.", "danger")
@@ -161,6 +164,7 @@ def decline(enrollment_id):
 
 @bp.route("/applications/<int:enrollment_id>/alumni", methods=["POST"])
 def make_alumni(enrollment_id):
+    """Move an active Guardian to alumni."""
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)

@@ -41,6 +41,7 @@ LAPSED_MESSAGE = (
 
 
 def open_enrollment(user_id):
+    """The person's application that is not closed, or None."""
     return db.session.scalar(
         select(Enrollment).where(
             Enrollment.user_id == user_id, Enrollment.status.not_in(lifecycle.CLOSED)
@@ -244,6 +245,7 @@ def place_many(actor, cohort, enrollments, now):
 
 
 def decline(actor, enrollment, reason, now):
+    """Decline an application with a reason; program managers."""
     if not reason.strip():
         raise DomainError("reason", "Give the applicant a reason.")
     transition(enrollment, S.DECLINED, actor=actor, now=now, reason=reason.strip())

@@ -110,6 +110,7 @@ def _act(enrollment_id, action, success):
 @bp.route("/application/<int:enrollment_id>/confirm", methods=["POST"])
 @login_required
 def confirm(enrollment_id):
+    """The nominee confirms their nomination and applies; the nominee only."""
     if not ReasonForm().validate_on_submit():
         abort(400)
     return _act(
@@ -122,6 +123,7 @@ def confirm(enrollment_id):
 @bp.route("/application/<int:enrollment_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(enrollment_id):
+    """Withdraw one's own application, or decline a nomination; the owner only."""
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
@@ -141,6 +143,7 @@ def withdraw(enrollment_id):
 @bp.route("/application/<int:enrollment_id>/step-down", methods=["POST"])
 @login_required
 def step_down(enrollment_id):
+    """An active Guardian plans their step-down; the Guardian only."""
     form = StepDownForm()
     if not form.validate_on_submit():
         flash("Choose the date of your last day as a Guardian.", "danger")

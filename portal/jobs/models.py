@@ -11,8 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.accounts.models import enum_column
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, enum_column
 from portal.extensions import db
 
 

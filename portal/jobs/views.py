@@ -15,6 +15,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 @bp.route("")
 @permission_required(can_view_jobs)
 def index():
+    """Recent job runs, failures and the outbox queue; admins only."""
     status = request.args.get("status", "")
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     if status in {s.value for s in RunStatus}:

@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.accounts.models import enum_column
-from portal.database import TimestampMixin, UTCDateTime
+from portal.database import TimestampMixin, UTCDateTime, enum_column
 from portal.extensions import db
 
 

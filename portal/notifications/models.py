@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User, enum_column
-from portal.database import TimestampMixin, UTCDateTime, utcnow
+from portal.accounts.models import User
+from portal.database import TimestampMixin, UTCDateTime, enum_column, utcnow
 from portal.extensions import db
 from portal.notifications.kinds import Delivery
 

@@ -25,6 +25,7 @@ def delivery_for(user_id, kind_name):
 
 
 def preferences_for(user_id):
+    """``{kind name: Delivery}`` for the person, defaults filled in."""
     chosen = dict(
         db.session.execute(
             select(NotificationPreference.kind, NotificationPreference.delivery).where(
@@ -120,6 +121,7 @@ def notify(recipient, kind_name, title, *, now, link="", group_key=None, title_m
 
 
 def unread_count(user_id):
+    """How many unread notifications the person has (one COUNT)."""
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
@@ -128,6 +130,7 @@ def unread_count(user_id):
 
 
 def notifications_query(user_id):
+    """The person's notifications, newest first, for a page."""
     return (
         select(Notification)
         .where(Notification.recipient_id == user_id)
@@ -152,6 +155,7 @@ def mark_read(user, notification_id, now):
 
 
 def mark_all_read(user, now):
+    """Mark every unread notification of the person read."""
     return db.session.execute(
         update(Notification)
         .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))

@@ -27,6 +27,7 @@ def unread_notification_count():
 @bp.route("")
 @login_required
 def index():
+    """One's own notifications, paginated; anyone signed in."""
     page = db.paginate(
         services.notifications_query(current_user.id), per_page=25, error_out=False
     )
@@ -49,6 +50,7 @@ def open_notification(notification_id):
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
+    """Mark all of one's notifications read."""
     if not PostOnlyForm().validate_on_submit():
         abort(400)
     count = services.mark_all_read(current_user, utcnow())
@@ -66,6 +68,7 @@ def _save_preferences(user, form):
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
+    """Choose, per kind, how notifications reach one's inbox."""
     form = preferences_form(services.preferences_for(current_user.id))
     if form.validate_on_submit():
         _save_preferences(current_user, form)

@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User, enum_column
-from portal.database import TimestampMixin, UTCDateTime
+from portal.accounts.models import User
+from portal.database import TimestampMixin, UTCDateTime, enum_column
 from portal.extensions import db
 
 

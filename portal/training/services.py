@@ -45,6 +45,7 @@ DEFAULT_POLICY = TrainingPolicy()
 
 
 def active_module(slug):
+    """The module called ``slug`` if it is live (synced, not retired), or None."""
     return db.session.scalar(
         select(Module).where(
             Module.slug == slug,
