@@ -5,11 +5,8 @@ and the server cannot be reached, the run fails instead of skipping.
 """
 
 import os
-import re
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from portal import create_app
@@ -19,8 +16,8 @@ from portal.config import normalise_database_url
 from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.extensions import limiter
+from tests.helpers import PASSWORD, IsolatedRequestsClient, test_config
 
-PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 
 
@@ -37,38 +34,6 @@ def database_url(tmp_path_factory):
             engine.dispose()
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
-
-
-def test_config(url, **overrides):
-    config = {
-        "TESTING": True,
-        "PORTAL_ENV": "test",
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "PORTAL_ALLOWED_EMAIL_DOMAINS": ["example.com", "guardians.test"],
-        "PORTAL_FAST_PASSWORD_HASHING": True,
-        "PORTAL_LOAD_DEMO_DATA": False,
-        "PORTAL_TRAINING_COOLDOWN_MINUTES": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": "portal.test",
-    }
-    config.update(overrides)
-    return config
-
-
-class FreshRequestClient(FlaskClient):
-    """A test client whose requests start with an empty ``g``.
-
-    Tests hold an app context open, and requests reuse it; without this, the
-    signed-in user Flask-Login caches in ``g`` would leak from one client's
-    request into another's.
-    """
-
-    def open(self, *args, **kwargs):
-        for name in list(g.__dict__) if g else []:
-            g.pop(name, None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +81,7 @@ def app_factory(db_url, _schema):
 
     def make(**overrides):
         app = create_app(test_config(db_url, **overrides))
-        app.test_client_class = FreshRequestClient
+        app.test_client_class = IsolatedRequestsClient
         apps.append(app)
         return app
 
@@ -197,19 +162,6 @@ def make_user(db):
     return make
 
 
-def login_as(client, user, password=PASSWORD, remember=False):
-    response = client.post(
-        "/auth/login",
-        data={
-            "email": user.email,
-            "password": password,
-            "remember": "y" if remember else "",
-        },
-    )
-    assert response.status_code == 302, "sign-in failed"
-    return response
-
-
 @pytest.fixture
 def engineer(make_user, make_team):
     return make_user(
@@ -258,9 +210,3 @@ def reviewer(make_user):
 @pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", name="Ada Admin", roles=["admin"])
-
-
-def csrf_token_from(html):
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)

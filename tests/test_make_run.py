@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from portal.config import PROJECT_ROOT
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.conftest import csrf_token_from
+from tests.helpers import csrf_token_from
 
 FLASK = Path(sys.executable).parent / "flask"
 STARTUP_TIMEOUT = 30

@@ -20,7 +20,7 @@ from portal import create_app
 from portal.config import PROJECT_ROOT, normalise_database_url
 from portal.extensions import db
 from tests.conftest import POSTGRES_URL
-from tests.conftest import test_config as portal_test_config
+from tests.helpers import test_config as portal_test_config
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

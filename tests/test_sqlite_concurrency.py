@@ -14,7 +14,7 @@ from portal import create_app
 from portal.accounts.models import Org, Team, User
 from portal.database import utcnow
 from portal.extensions import db
-from tests.conftest import test_config as portal_test_config
+from tests.helpers import test_config as portal_test_config
 
 THREADS = 4
 WRITES_PER_THREAD = 50

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Org, Role, RoleGrant, Team
 from portal.audit.models import AuditEvent
-from tests.conftest import PASSWORD, login_as
+from tests.helpers import PASSWORD, login_as
 
 
 def audit_events(db, action):

@@ -12,7 +12,7 @@ from portal.accounts.services import create_org
 from portal.database import utcnow
 from portal.enrollment.models import Cohort
 from portal.errors import DomainError
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 BLANKS = ["   ", "\t \n", "\u00a0 "]
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from portal.accounts.queries import orgs_with_counts, teams_with_member_counts
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from portal.accounts import services
 from portal.accounts.models import Seniority
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 BIO = """Hello, I work on **payments** and _threat models_.
 

@@ -1,32 +1,16 @@
 """Each listing page runs a fixed number of SQL statements, whatever the data size."""
 
-from contextlib import contextmanager
 from itertools import count
 
 import pytest
-from sqlalchemy import event
 
 from portal.accounts.models import Org, Role, RoleGrant, Team, User
 from portal.audit.services import record_audit
 from portal.database import utcnow
-from tests.conftest import login_as
+from tests.helpers import counting_statements, login_as
 
 PAGES = ["/orgs", "/orgs/{org}", "/teams/{team}", "/admin/users", "/admin/audit"]
 ROLES = list(Role)
-
-
-@contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 class Directory:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from portal.audit.models import AuditEvent, AuditLogIsAppendOnly
 from portal.audit.services import record_audit
 from portal.audit.views import CSV_HEADER
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 
 def event_count(db):

@@ -15,7 +15,7 @@ from portal.database import utcnow
 from portal.errors import DomainError
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.mail.services import deliver_pending
-from tests.conftest import PASSWORD, login_as
+from tests.helpers import PASSWORD, login_as
 
 NEW_PASSWORD = "lantern meadow copper fox"
 RESET_LINK = re.compile(r"http://127\.0\.0\.1:5000/auth/reset/([A-Za-z0-9_-]+)")

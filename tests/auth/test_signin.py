@@ -10,7 +10,7 @@ from portal.accounts.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.views import LOGIN_FAILED
 from portal.database import utcnow
-from tests.conftest import PASSWORD, login_as
+from tests.helpers import PASSWORD, login_as
 
 NEW_PASSWORD = "marble kettle over the hill"
 

@@ -1,4 +1,4 @@
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 
 def test_engineer_signs_in_and_sees_home(client, engineer):

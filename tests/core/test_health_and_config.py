@@ -9,8 +9,8 @@ from portal.audit.models import AuditEvent
 from portal.config import ConfigError, normalise_database_url
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from portal.extensions import db
-from tests.conftest import login_as
-from tests.conftest import test_config as portal_test_config
+from tests.helpers import login_as
+from tests.helpers import test_config as portal_test_config
 
 LONG_SECRET = "a-production-secret-key-of-forty-characters"
 CONFIG_ENV = [

@@ -478,3 +478,31 @@ def test_security_basics(page, portal, journey, attacker_site, new_context):
     expect(visitor.get_by_text("429", exact=True)).to_be_visible()
     journey.visited(visitor, "throttled")
     journey.assert_accessible()
+
+
+LONG_NAME = "Wolfeschlegelsteinhausenbergerdorffvoralternwarenge" * 2  # 102, no space
+
+
+def test_a_long_unbroken_name_wraps_instead_of_widening_tables(page, portal, journey):
+    page.goto(portal.url("/auth/signup"))
+    page.get_by_label("Work email").fill("long.name@example.com")
+    page.get_by_label("Your name").fill(LONG_NAME[:100])
+    page.get_by_label("Team").select_option(label="Billing")
+    page.get_by_label("Password", exact=True).fill(NEWCOMER_PASSWORD)
+    page.get_by_label("Repeat the password").fill(NEWCOMER_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name=re.compile("^Welcome, "))).to_be_visible()
+
+    main_nav(page).get_by_role("link", name="Orgs & teams").click()
+    page.get_by_role("link", name="Billing").first.click()
+    expect(page.get_by_role("link", name=LONG_NAME[:100])).to_be_visible()
+    journey.visited(page, "long-name-team")
+
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.table-responsive')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1).length"""
+    )
+    assert overflowing == 0, "a table is wider than the page"
+    assert page.evaluate(
+        "() => document.documentElement.scrollWidth <= window.innerWidth"
+    ), "the page scrolls sideways"

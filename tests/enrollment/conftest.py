@@ -2,17 +2,13 @@
 any state, required training modules synced from files, and clients whose
 requests run as they would in production."""
 
-import contextvars
 import html
 import json
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Seniority
 from portal.database import utcnow
@@ -24,30 +20,12 @@ from portal.training.models import ModuleProgress
 from portal.training.queries import required_modules
 from portal.training.standing import TrainingPolicy
 from portal.training.sync import sync_content
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 # In the past, so that what views do at the real time happens after it.
 NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 MOTIVATION = "I want to help my team ship software that stays secure."
-
-
-class IsolatedRequestsClient(FlaskClient):
-    """Each request runs in an empty context: its own app context, ``g`` and
-    database session, as in production. The test's session is committed first
-    so that the request sees what the test set up (and SQLite's lock is free)."""
-
-    def open(self, *args, **kwargs):
-        if has_app_context():  # not when following a redirect inside a request
-            _db.session.commit()
-        kwargs["buffered"] = True
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def app(app):
-    app.test_client_class = IsolatedRequestsClient
-    return app
 
 
 @pytest.fixture
@@ -239,20 +217,6 @@ def field_error(page, field):
         rf'id="{field}-error" class="invalid-feedback">(.*?)</div>', page, re.S
     )
     return html.unescape(match.group(1)) if match else None
-
-
-@contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def today():

@@ -13,14 +13,13 @@ from portal.enrollment.models import Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.errors import DomainError
 from portal.notifications.models import Notification
-from tests.conftest import login_as
 from tests.enrollment.conftest import (
     NOW,
-    IsolatedRequestsClient,
     fresh,
     history,
     today,
 )
+from tests.helpers import login_as
 
 
 @pytest.fixture
@@ -84,7 +83,6 @@ def test_the_coverage_page_compares_each_org_with_the_target(
     db, app_factory, company, program_manager, target, apps_badge
 ):
     app = app_factory(PORTAL_GUARDIAN_RATIO_TARGET=target)
-    app.test_client_class = IsolatedRequestsClient
     client = app.test_client()
     login_as(client, program_manager)
 

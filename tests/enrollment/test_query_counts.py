@@ -10,7 +10,8 @@ from portal.enrollment.models import Cohort
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.training.queries import required_modules
 from portal.training.services import start_attempt, submit_attempt
-from tests.enrollment.conftest import NOW, counting_statements
+from tests.enrollment.conftest import NOW
+from tests.helpers import counting_statements
 
 N = 3
 SENIORITIES = list(Seniority)

@@ -12,7 +12,7 @@ from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.scheduler import JOBS, JOBS_BY_NAME, ScheduledJob, per_minute
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

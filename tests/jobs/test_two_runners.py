@@ -1,6 +1,6 @@
 """Two scheduler runners on one database do each period's work exactly once."""
 
-import time
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -110,12 +110,15 @@ def test_two_runners_deliver_the_outbox_once(
 
 def test_a_runner_arriving_while_another_works_skips_the_period(app, app_factory, db):
     calls = []
+    working, arrived = threading.Event(), threading.Event()
 
     def slow_work(now):
         calls.append(now)
         db.session.add(Org(name=f"Made by the job at {now:%H:%M}", description=""))
         db.session.flush()
-        time.sleep(0.5)  # the other runner arrives while this one is still working
+        working.set()
+        # Finish only once the other runner has come for the same period.
+        assert arrived.wait(30), "the second runner never came"
         return "one org"
 
     job = ScheduledJob(
@@ -125,11 +128,14 @@ def test_a_runner_arriving_while_another_works_skips_the_period(app, app_factory
         per_minute,
         "Writes one org, slowly.",
     )
+    second = runner(app_factory(), job, MONDAY, "runner-b")
 
-    results = run_together(
-        runner(app, job, MONDAY, "runner-a"),
-        runner(app_factory(), job, MONDAY, "runner-b"),
-    )
+    def arriving_later():
+        assert working.wait(30), "the first runner never started working"
+        arrived.set()
+        return second()
+
+    results = run_together(runner(app, job, MONDAY, "runner-a"), arriving_later)
 
     assert results.count(None) == 1
     assert [r for r in results if r is not None][0][0] == RunStatus.SUCCEEDED

@@ -1,17 +1,16 @@
 """The notifications page, opening, reading, the bell, and account events."""
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.mail.models import OutboxMessage
 from portal.notifications.kinds import KINDS, Delivery
 from portal.notifications.models import Notification
 from portal.notifications.services import notify, preferences_for
-from tests.conftest import PASSWORD, login_as
+from tests.helpers import PASSWORD, counting_statements, login_as
 
 EARLIER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NEW_PASSWORD = "quartz lantern harbour drift"
@@ -190,20 +189,6 @@ def test_a_role_grant_notifies_the_person_for_the_digest(client, db, admin, engi
         ).all()
         == []
     )
-
-
-@contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_page_runs_the_same_number_of_queries_however_many_notifications(

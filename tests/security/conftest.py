@@ -1,10 +1,8 @@
 """Fixtures for the security tests: signed-in clients, a victim and reset links."""
 
-import contextvars
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
@@ -12,49 +10,16 @@ from portal.auth.services import request_password_reset
 from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.mail.models import OutboxMessage
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 RESET_LINK = re.compile(r"/auth/reset/([A-Za-z0-9_-]+)")
 
 
-class IsolatedRequestsClient(FlaskClient):
-    """A test client whose every request runs as it would in production.
-
-    The shared ``app`` fixture keeps an app context pushed for the whole test,
-    and Flask 3.1 reuses a pushed context for each request of the same app, so
-    ``g`` (Flask-Login's current user, Flask-WTF's CSRF token) and the database
-    session would carry over from one request, and one client, to the next.
-    Each request here runs in an empty ``contextvars`` context instead: a fresh
-    app context, ``g`` and session. The test's own session is committed first,
-    so the request sees what the test set up and SQLite's write lock is free.
-    """
-
-    def open(self, *args, **kwargs):
-        _db.session.commit()
-        kwargs["buffered"] = True  # finish streamed bodies inside the request
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def app(app):
-    """The shared app, with clients whose requests do not share ``g``."""
-    app.test_client_class = IsolatedRequestsClient
-    return app
-
-
 @pytest.fixture
 def make_app(app, app_factory):
-    """An app with config overrides, with the same isolated clients.
-
-    The shared app's context stays pushed for the test's own queries.
-    """
-
-    def make(**overrides):
-        new_app = app_factory(**overrides)
-        new_app.test_client_class = IsolatedRequestsClient
-        return new_app
-
-    return make
+    """An app with config overrides; the shared app's context stays pushed for
+    the test's own queries."""
+    return app_factory
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers import PASSWORD, csrf_token_from
 from tests.security.conftest import is_signed_in
 
 EXPIRED_FORM = "did not come from the portal"

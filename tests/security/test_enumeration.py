@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.auth.views import LOGIN_FAILED
 from portal.mail.models import OutboxMessage
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 UNKNOWN = "nobody-here@example.com"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 PRODUCTION_SECRET = "a-production-secret-key-of-at-least-32-characters"
 

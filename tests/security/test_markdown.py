@@ -6,7 +6,7 @@ import pytest
 
 from portal.accounts.models import User
 from portal.rendering import render_user_markdown
-from tests.conftest import login_as
+from tests.helpers import login_as
 
 HOSTILE_BIO = "\n\n".join(
     [

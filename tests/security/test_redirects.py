@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal.security import is_safe_next
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.security.conftest import is_signed_in
 
 OFFSITE = [

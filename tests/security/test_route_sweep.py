@@ -29,8 +29,8 @@ from portal.training.queries import required_modules
 from portal.training.services import active_module, start_attempt
 from portal.training.standing import TrainingPolicy
 from portal.training.sync import sync_content
-from tests.conftest import login_as
-from tests.conftest import test_config as portal_test_config
+from tests.helpers import login_as
+from tests.helpers import test_config as portal_test_config
 from tests.security.conftest import audit_count
 
 ACTORS = (

@@ -3,7 +3,7 @@
 import pytest
 
 from portal.accounts.models import User
-from tests.conftest import PASSWORD, login_as
+from tests.helpers import PASSWORD, login_as
 from tests.security.conftest import is_signed_in, newest_reset_token, shows_landing_page
 
 NEW_PASSWORD = "purple elephant tango morning"

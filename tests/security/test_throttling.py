@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 WRONG = "not the right password at all"
 ATTACKER_IP = "203.0.113.7"

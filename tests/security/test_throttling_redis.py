@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from portal.extensions import db as _db
@@ -171,23 +170,6 @@ def take_quiz(user, module, now, answers="correct", **options):
     services.submit_attempt(user, attempt, responses, now)
     _db.session.commit()
     return attempt
-
-
-@pytest.fixture(autouse=True)
-def _fresh_globals_per_request(app):
-    """Give every request an empty ``g``, as a real request would have.
-
-    The ``app`` fixture keeps one app context open for the whole test and Flask
-    reuses it for each request, so the signed-in person would otherwise carry
-    over from one client to the next.
-    """
-
-    def clear(sender, **extra):
-        for name in list(g):
-            g.pop(name)
-
-    with request_started.connected_to(clear, app):
-        yield
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from portal.training import services
 from portal.training.grading import grade, score_percent
 from portal.training.models import AttemptStatus, QuizAnswer, QuizAttempt
 from portal.training.quiz import asked_questions, attempt_layout, draw_questions
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import (
     NOW,
     correct_answers,

@@ -22,7 +22,7 @@ from portal.training.models import (
 )
 from portal.training.standing import TrainingPolicy, minute_label
 from tests.concurrency import run_together
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import (
     NOW,
     correct_answers,

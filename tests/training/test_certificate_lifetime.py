@@ -15,7 +15,7 @@ from portal.training.certificates import add_months, revoke_certificate
 from portal.training.jobs import send_training_reminders
 from portal.training.models import Certificate
 from portal.training.standing import TrainingPolicy
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import NOW, sync, take_quiz, write_module
 
 POLICY = TrainingPolicy()

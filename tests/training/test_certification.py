@@ -11,7 +11,7 @@ from portal.training.certificates import certify_if_complete
 from portal.training.models import Certificate
 from portal.training.signals import certified
 from portal.training.standing import TrainingPolicy
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import NOW, take_quiz
 
 POLICY = TrainingPolicy()

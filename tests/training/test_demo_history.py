@@ -11,7 +11,7 @@ from portal.demo import seed_demo_data
 from portal.extensions import db as _db
 from portal.training import item_analysis, queries, services
 from portal.training.jobs import send_training_reminders
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import sync
 
 

@@ -1,7 +1,7 @@
 """Module text is shown with |safe, so it is sanitized when it is synced."""
 
 from portal.training.services import active_module
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import sync, write_module
 
 PAYLOAD = (

@@ -9,7 +9,7 @@ import pytest
 from portal.database import utcnow
 from portal.training import queries, services
 from portal.training.quiz import draw_questions
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import NOW, take_quiz
 
 OBJECTIVES = {"alpha": "Know alpha", "beta": "Know beta", "gamma": "Know gamma"}

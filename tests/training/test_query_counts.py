@@ -1,29 +1,13 @@
 """Training pages run a fixed number of SQL statements, however many modules."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.training import services
 from portal.training.models import ModuleDueDate
-from tests.conftest import login_as
+from tests.helpers import counting_statements, login_as
 from tests.training.conftest import NOW, sync, take_quiz, write_module
-
-
-@contextmanager
-def counting_statements(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 class Curriculum:

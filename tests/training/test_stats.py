@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from portal.training import item_analysis, queries
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import NOW, take_quiz
 
 # Four one-point questions; each attempt's credits, in question order. Only

@@ -10,7 +10,7 @@ from portal.training import queries, services
 from portal.training.content import read_content
 from portal.training.models import Module, ModuleVersion, QuizAttempt
 from portal.training.sync import ContentInvalid, sync_content
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import (
     NOW,
     default_questions,

@@ -10,7 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError
 from portal.notifications.models import Notification
 from portal.training import attempt_grants, queries, services
-from tests.conftest import login_as
+from tests.helpers import login_as
 from tests.training.conftest import NOW, take_quiz
 
 
