@@ -493,8 +493,8 @@ def test_a_long_unbroken_name_wraps_instead_of_widening_tables(page, portal, jou
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name=re.compile("^Welcome, "))).to_be_visible()
 
-    main_nav(page).get_by_role("link", name="Orgs & teams").click()
-    page.get_by_role("link", name="Billing").first.click()
+    open_user_menu(page, LONG_NAME[:100], "My public profile")
+    page.get_by_role("link", name="Billing", exact=True).click()
     expect(page.get_by_role("link", name=LONG_NAME[:100])).to_be_visible()
     journey.visited(page, "long-name-team")
 
