@@ -28,6 +28,9 @@ def create_app(config=None):
 
         use_fast_hashing_for_tests()
     _init_extensions(app)
+    from portal.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     from portal.enrollment import receivers as enrollment_receivers
     from portal.notifications import receivers as notification_receivers
@@ -138,10 +141,11 @@ def _register_request_hooks(app):
     from portal.enrollment.permissions import moves_for
     from portal.enrollment.queries import team_guardians
     from portal.notifications.views import unread_notification_count
-    from portal.security import set_security_headers
+    from portal.security import refuse_hostile_input, set_security_headers
     from portal.training.standing import minute_label
 
     production = app.config["PORTAL_ENV"] == "production"
+    app.before_request(refuse_hostile_input)
     app.after_request(lambda response: set_security_headers(response, production))
 
     # Globals rather than a context processor, so imported macros see them too.

@@ -1,7 +1,14 @@
-"""Form fields every feature shares: text is stripped before it is checked."""
+"""Form fields every feature shares: text is stripped before it is checked,
+dates stay within the calendar the portal can compute with, and list filters
+are read from the query string in one way."""
 
+from datetime import date
+
+import wtforms
+from flask import request
+from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 
 def strip_text(value):
@@ -17,3 +24,46 @@ def name_field(label="Name", max_length=120, **options):
         validators=[DataRequired("Enter a name."), Length(max=max_length)],
         **options,
     )
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+class DateField(wtforms.DateField):
+    """A date between 2000 and 2099: later arithmetic (due dates, the end of a
+    day) never leaves the calendar, and a typo such as 0202 is caught."""
+
+    def pre_validate(self, form):
+        if self.data is not None and not EARLIEST_DATE <= self.data <= LATEST_DATE:
+            raise ValidationError("Choose a date between 2000 and 2099.")
+
+
+class ListFilterForm(FlaskForm):
+    """The filters of one list, read from the query string.
+
+    Reading a list changes nothing, so there is no CSRF token. After
+    ``validate()``, ``link_args()`` gives the filters as read, for the links
+    the page builds (pages, exports); arguments the form does not declare, or
+    values it refused, never reach ``url_for``.
+    """
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, formdata=None, **kwargs):
+        super().__init__(request.args if formdata is None else formdata, **kwargs)
+        self._valid = False
+
+    def validate(self, extra_validators=None):
+        self._valid = super().validate(extra_validators)
+        return self._valid
+
+    def link_args(self):
+        if not self._valid:
+            return {}
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in self.data.items()
+            if value not in (None, "", [], 0, False)
+        }

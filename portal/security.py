@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,6 +35,26 @@ def is_safe_next(target):
 
 def safe_next(target, default):
     return target if is_safe_next(target) else default
+
+
+def refuse_hostile_input():
+    """Refuse, before any view runs, input no page can use.
+
+    No form in the portal takes a file, so a file sent where a text field is
+    expected is a 400. Text with NUL characters is a 400 too: PostgreSQL
+    cannot store them, and no one types them.
+    """
+    if request.files:
+        abort(400, description="This form takes text, not files.")
+    texts = [
+        request.path,
+        *request.args.keys(),
+        *request.args.values(),
+        *request.form.keys(),
+        *request.form.values(),
+    ]
+    if any("\x00" in text for text in texts):
+        abort(400, description="Text cannot contain NUL characters (\\0).")
 
 
 def set_security_headers(response, production):

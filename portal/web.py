@@ -1,9 +1,49 @@
-"""The one helper every view uses to call a service and finish the request."""
+"""The helpers every view uses: call a service and finish the request, read
+the page of a list, write a spreadsheet cell."""
 
-from flask import flash, redirect
+import re
+
+from flask import abort, flash, redirect, request
+from werkzeug.routing import IntegerConverter
 
 from portal.errors import DomainError
 from portal.extensions import db
+
+# Far past any list the portal has; keeps the row offset within 64 bits.
+MAX_PAGE = 1_000_000
+# The largest id a database integer column holds.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits within what a database
+    integer holds, so /teams/9223372036854775808 is a 404 like any missing id."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def id_argument(name):
+    """The query-string argument ``name`` as a row id; None when it is missing
+    or could not be one (not digits, 0, past 64 bits)."""
+    value = request.args.get(name, "")
+    if re.fullmatch(r"[0-9]{1,19}", value) and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def paginate(query, *, per_page):
+    """The page of ``query`` that the ``page`` argument asks for.
+
+    A page that is not a whole number from 1 is a 400; one past the last page
+    (of a list that has any) is a 404, like any address with nothing behind it.
+    """
+    raw = request.args.get("page", "1")
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description="The page number must be a whole number from 1.")
+    return db.paginate(query, page=int(raw), per_page=per_page, error_out=True)
 
 
 def spreadsheet_safe(value):

@@ -1,6 +1,6 @@
 """Admin pages: people and their roles, orgs and teams."""
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 
 from portal.accounts import queries, services
@@ -16,7 +16,7 @@ from portal.auth.forms import PostOnlyForm
 from portal.auth.permissions import can_manage_accounts, permission_required
 from portal.database import utcnow
 from portal.extensions import db
-from portal.web import run_service
+from portal.web import id_argument, paginate, run_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,13 +30,13 @@ def require_admin():
 @bp.route("/users")
 def users():
     """People, searchable and filtered by role; admins only."""
-    form = UserSearchForm(request.args)
-    form.validate()
-    page = db.paginate(
-        queries.users_query(form.q.data, form.role.data or None, form.status.data),
-        per_page=50,
-        error_out=False,
+    form = UserSearchForm()
+    filters = (
+        (form.q.data, form.role.data or None, form.status.data)
+        if form.validate()
+        else (None, None, None)
     )
+    page = paginate(queries.users_query(*filters), per_page=50)
     return render_template("admin/users.html", form=form, page=page)
 
 
@@ -150,12 +150,8 @@ def edit_team(team_id=None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
     form.org_id.choices = queries.org_choices()
-    if (
-        team is None
-        and not form.is_submitted()
-        and request.args.get("org_id", type=int)
-    ):
-        form.org_id.data = request.args.get("org_id", type=int)
+    if team is None and not form.is_submitted() and id_argument("org_id"):
+        form.org_id.data = id_argument("org_id")
     if form.validate_on_submit():
         fields = {
             "org_id": form.org_id.data,

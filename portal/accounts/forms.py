@@ -3,7 +3,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.accounts.models import HAND_GRANTED_ROLES, Role, Seniority
-from portal.forms import name_field
+from portal.forms import ListFilterForm, name_field
 
 SENIORITY_CHOICES = [("", "Prefer not to say")] + [
     (s.value, s.label) for s in Seniority
@@ -67,10 +67,7 @@ class DeactivateForm(FlaskForm):
     )
 
 
-class UserSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class UserSearchForm(ListFilterForm):
     q = StringField("Name or email", validators=[Optional(), Length(max=100)])
     role = SelectField(
         "Role", choices=[("", "Any role")] + ROLE_CHOICES, validators=[Optional()]

@@ -9,7 +9,7 @@ from portal.accounts.models import Org, Team, User
 from portal.auth.permissions import can_view_directory, permission_required
 from portal.database import utcnow
 from portal.extensions import db
-from portal.web import run_service
+from portal.web import paginate, run_service
 
 bp = Blueprint("accounts", __name__)
 
@@ -88,9 +88,7 @@ def orgs():
 def org(org_id):
     """One org, its teams and its people, paginated; anyone signed in."""
     org = db.get_or_404(Org, org_id)
-    members = db.paginate(
-        queries.org_members_query(org.id), per_page=50, error_out=False
-    )
+    members = paginate(queries.org_members_query(org.id), per_page=50)
     return render_template(
         "accounts/org.html",
         org=org,

@@ -1,12 +1,10 @@
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from portal.forms import DateField, ListFilterForm
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
 
+class AuditFilterForm(ListFilterForm):
     person = StringField(
         "Person",
         validators=[Optional(), Length(max=100)],

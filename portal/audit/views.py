@@ -5,7 +5,7 @@ import io
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, stream_with_context
 from sqlalchemy import false
 from sqlalchemy.orm import joinedload
 
@@ -15,7 +15,7 @@ from portal.audit.sentences import action_choices, describe
 from portal.audit.services import audit_query
 from portal.auth.permissions import can_view_audit_log, permission_required
 from portal.extensions import db
-from portal.web import spreadsheet_safe
+from portal.web import paginate, spreadsheet_safe
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -41,7 +41,7 @@ def _start_of(day, days_later=0):
 
 
 def _filtered_query():
-    form = AuditFilterForm(request.args)
+    form = AuditFilterForm()
     form.action.choices = [("", "Any action"), *action_choices()]
     if not form.validate():
         # A filter that cannot be read must not quietly widen to the whole log.
@@ -65,25 +65,14 @@ def _filtered_query():
 def index():
     """The audit log as sentences, filtered and paginated; admins only."""
     form, query = _filtered_query()
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template(
         "audit/index.html",
         form=form,
         page=page,
         events=[describe(event) for event in page.items],
-        export_args=_valid_filters(form),
+        export_args=form.link_args(),
     )
-
-
-def _valid_filters(form):
-    """The filters as read, to carry into the export link (never raw arguments)."""
-    if form.errors:
-        return {}
-    return {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
-        for name, value in form.data.items()
-        if value
-    }
 
 
 def _changes_text(described):

@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.forms import SENIORITY_CHOICES
-from portal.forms import name_field
+from portal.forms import DateField, ListFilterForm, name_field
 
 HOURS = [NumberRange(min=1, max=40, message="Between 1 and 40 hours a week.")]
 
@@ -135,10 +134,7 @@ def cohort_form(modules, cohort=None):
     return form
 
 
-class QueueFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class QueueFilterForm(ListFilterForm):
     org_id = SelectField("Org", coerce=int, validators=[Optional()])
     team_id = SelectField("Team", coerce=int, validators=[Optional()])
     location = StringField("Location", validators=[Optional(), Length(max=100)])
@@ -148,11 +144,8 @@ class QueueFilterForm(FlaskForm):
     min_hours = IntegerField("At least hours a week", validators=[Optional(), *HOURS])
 
 
-class CohortProgressForm(FlaskForm):
+class CohortProgressForm(ListFilterForm):
     """How the cohort's progress matrix is sorted (a GET filter)."""
-
-    class Meta:
-        csrf = False
 
     sort = SelectField(
         "Sort by",
@@ -167,11 +160,8 @@ class CohortProgressForm(FlaskForm):
     )
 
 
-class CoverageFilterForm(FlaskForm):
+class CoverageFilterForm(ListFilterForm):
     """Which teams the coverage page lists (a GET filter)."""
-
-    class Meta:
-        csrf = False
 
     org_id = SelectField("Org", coerce=int, validators=[Optional()])
     show = SelectField(

@@ -33,7 +33,7 @@ from portal.enrollment.models import Cohort, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
 from portal.extensions import db
 from portal.training.queries import certified_among
-from portal.web import flash_form_errors, run_service
+from portal.web import flash_form_errors, id_argument, paginate, run_service
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 
@@ -59,7 +59,7 @@ def _queue_filter_form():
     """The queue's filters; a team outside the chosen org is dropped, so a
     change of org resets the team instead of failing the whole filter."""
     args = MultiDict(request.args)
-    org_id = request.args.get("org_id", type=int)
+    org_id = id_argument("org_id")
     teams = team_choices(include_none=False, org_id=org_id) if org_id else {}
     offered = {str(value) for group in teams.values() for value, _ in group}
     if args.get("team_id") not in offered:
@@ -87,7 +87,7 @@ def applications():
             "seniority": form.seniority.data or None,
             "min_hours": form.min_hours.data,
         }
-    page = db.paginate(queries.queue_query(**filters), per_page=25, error_out=False)
+    page = paginate(queries.queue_query(**filters), per_page=25)
     nominated = db.session.scalar(
         select(db.func.count())
         .select_from(Enrollment)
@@ -193,9 +193,7 @@ def coverage():
             "all",
         )
     )
-    page = db.paginate(
-        queries.team_coverage_query(org_id, show), per_page=50, error_out=False
-    )
+    page = paginate(queries.team_coverage_query(org_id, show), per_page=50)
     default = current_app.config["PORTAL_GUARDIAN_RATIO_TARGET"]
     orgs = queries.org_ratios(default)
     return render_template(

@@ -1,13 +1,15 @@
 """Admin page: recent scheduled job runs and failures, and the outbox queue."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from portal.auth.permissions import can_view_jobs, permission_required
 from portal.extensions import db
+from portal.jobs.forms import JobRunFilterForm
 from portal.jobs.models import JobRun, RunStatus
 from portal.mail.models import OutboxMessage
 from portal.scheduler import JOBS
+from portal.web import paginate
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 
@@ -16,11 +18,12 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 @permission_required(can_view_jobs)
 def index():
     """Recent job runs, failures and the outbox queue; admins only."""
-    status = request.args.get("status", "")
+    form = JobRunFilterForm()
+    status = form.status.data if form.validate() else ""
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
-    if status in {s.value for s in RunStatus}:
+    if status:
         query = query.where(JobRun.status == RunStatus(status))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     outbox = {
         status.value: count
         for status, count in db.session.execute(
@@ -31,6 +34,7 @@ def index():
         "jobs/index.html",
         page=page,
         status=status,
+        filters=form.link_args(),
         jobs=JOBS,
         outbox=outbox,
         statuses=RunStatus,

@@ -11,6 +11,7 @@ from portal.mail.links import user_id_from_preferences_token
 from portal.notifications import services
 from portal.notifications.forms import chosen_deliveries, preferences_form
 from portal.security import safe_next
+from portal.web import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -28,9 +29,7 @@ def unread_notification_count():
 @login_required
 def index():
     """One's own notifications, paginated; anyone signed in."""
-    page = db.paginate(
-        services.notifications_query(current_user.id), per_page=25, error_out=False
-    )
+    page = paginate(services.notifications_query(current_user.id), per_page=25)
     return render_template("notifications/index.html", page=page)
 
 

@@ -19,7 +19,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import strip_text
+from portal.forms import ListFilterForm, strip_text
 from portal.training.grading import parse_number
 from portal.training.quiz import choice_labels, responses_from_tokens
 
@@ -106,10 +106,7 @@ def responses_from(form, attempt):
     return responses_from_tokens(attempt.layout, submitted)
 
 
-class ModuleFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class ModuleFilterForm(ListFilterForm):
     tag = SelectField("Tag", validators=[Optional()])
     kind = SelectField(
         "Show",

@@ -277,7 +277,7 @@ def test_pagination_keeps_the_filters(admin_client, db, admin):
     first = admin_client.get("/admin/audit?action=org.update")
 
     assert "Page 1 of 2 · 55 in all" in first.text
-    assert 'href="/admin/audit?action=org.update&amp;page=2"' in first.text
+    assert 'href="/admin/audit?page=2&amp;action=org.update"' in first.text
     second = listed(admin_client, "?action=org.update&page=2")
     assert len(second) == 5 and all("edited the org" in t for t in second)
 
