@@ -1,0 +1,750 @@
+"""Object-level access: nobody reads or changes another person's objects.
+
+KINDS has one row per mapped model, so a new kind of object fails
+``test_every_model_is_in_the_table`` by name until someone decides who may
+reach it:
+
+- ``Owned``: someone's own objects. A factory makes one (or one per state that
+  matters) for person A; every route that reaches it is listed with what an
+  ordinary colleague B gets: OWNER_ONLY (404, as if it did not exist),
+  PROGRAM or ADMIN (403 or 404: the page is not theirs at all).
+- ``ProgramWide``: program objects with no owner (cohorts): refused to B.
+- ``Directory``: public directory data, readable by every colleague
+  (DIRECTORY, GET only); its changes are refused.
+- ``SecretLink``: reached only by an unguessable link (a certificate's code,
+  an emailed token): a guessed or forged link is refused and changes nothing,
+  and no page B can reach shows A's secret.
+- ``PartOf``: rows reached only through their parent's routes; the parent's
+  factory must make one, so the parent's checks cover it.
+- ``NotPersonal``: nothing personal to reach, with the reason.
+
+Every route with an object in its address must be listed by some row, so a
+new route cannot skip the sweep. B is an ordinary engineer, and a Guardian;
+a fingerprint of every table before and after each request shows that B's
+requests change nothing.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from itertools import product
+from urllib.parse import urlsplit
+
+import pytest
+from flask import current_app
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.accounts.models import Role, RoleGrant
+from portal.auth.services import request_password_reset
+from portal.database import utcnow
+from portal.enrollment import cohorts
+from portal.enrollment import services as enrollment_services
+from portal.extensions import db
+from portal.mail.links import PREFERENCES_SALT, preferences_url
+from portal.notifications.kinds import Delivery
+from portal.notifications.services import notify, set_preferences
+from portal.training import services as training_services
+from portal.training.models import AttemptStatus, QuizAttempt
+from portal.training.queries import latest_certificate
+from tests.helpers import test_config as portal_test_config
+from tests.security.conftest import newest_reset_token
+from tests.training.conftest import (
+    correct_answers,
+    quiz_form_data,
+    sync,
+    take_quiz,
+    write_module,
+)
+
+OWNER_ONLY = "owner only"  # anyone else: 404, as if it did not exist
+PROGRAM = "program managers"  # anyone else: 403 (or 404)
+ADMIN = "admins"  # anyone else: 403 (or 404)
+DIRECTORY = "every colleague"  # public directory data: 200, GET only
+REFUSED = {OWNER_ONLY: {404}, PROGRAM: {403, 404}, ADMIN: {403, 404}}
+GUESSED_LINK = "a guessed link"  # 404
+RESET_LINK_REFUSED = (302, "/auth/reset")  # the reset page's own "no longer valid"
+
+# URL parameters that name no object anyone owns.
+NOT_OBJECTS = {
+    "slug": "a module of the curriculum, the same for everyone signed in",
+    "filename": "static files",
+}
+SKIPPED = {"static", "bootstrap.static"}
+COLLEAGUES = ("engineer", "guardian")
+OWNER_NAME, OWNER_EMAIL = "Olive Owner", "olive.owner@example.com"
+MOTIVATION = "Olive wants to guard the ledger team"
+NOTICE = "Olive, your secret review is scheduled"
+COHORT = "Autumn intake for Olive"
+NEW_PASSWORD = "a brand new passphrase for olive"
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Person A's own objects. ``make(world, owner)`` returns URL values, one
+    dict per object; ``data`` gives well-formed form data per endpoint (what
+    the owner would post); ``pages`` are the owner's own pages that link to
+    the object (``link``); ``reveals`` is text of the object no one else may
+    see."""
+
+    make: object
+    routes: dict
+    data: dict = field(default_factory=dict)
+    pages: tuple = ()
+    link: object = None
+    reveals: object = lambda values: []
+
+
+@dataclass(frozen=True)
+class ProgramWide(Owned):
+    """Objects of the whole program, behind the program manager pages."""
+
+
+@dataclass(frozen=True)
+class Directory(Owned):
+    """Public directory data: colleagues read it, only admins change it."""
+
+
+@dataclass(frozen=True)
+class SecretLink:
+    """Reached only through an unguessable link. ``guesses(values)`` are links
+    someone without it could try; ``routes`` says what each answers to them;
+    ``secret(values)`` must not appear on the pages B can reach, while the
+    owner sees it on ``shown_on``."""
+
+    make: object
+    routes: dict
+    guesses: object
+    secret: object
+    shown_on: tuple = ()
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartOf:
+    parent: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    reason: str
+
+
+class World:
+    """What the factories build on: a required module, a program manager, a
+    colleague who nominates, a cohort. Made on first use only."""
+
+    def __init__(self, make_user, make_team, content_root):
+        self._make_user, self._make_team = make_user, make_team
+        self._root = content_root
+
+    @cached_property
+    def module(self):
+        write_module(self._root, "object-access", required=True, cooldown_minutes=0)
+        sync(self._root)
+        return training_services.active_module("object-access")
+
+    @cached_property
+    def manager(self):
+        return self._make_user(name="Pam Program", roles=["program_manager"])
+
+    @cached_property
+    def colleague(self):
+        return self._make_user(name="Nico Nominator", team=self._make_team())
+
+    @cached_property
+    def cohort(self):
+        start = utcnow().date() + timedelta(days=14)
+        cohort = cohorts.create_cohort(
+            self.manager,
+            name=COHORT,
+            start_date=start,
+            capacity=5,
+            due_dates={self.module.id: start + timedelta(days=30)},
+            now=utcnow(),
+        )
+        db.session.commit()
+        return cohort
+
+
+def _attempts(world, owner):
+    """A graded attempt (with its answers and progress) and one in progress."""
+    module = world.module
+    graded = take_quiz(owner, module, utcnow(), answers="wrong")
+    in_progress = training_services.start_attempt(owner, module, utcnow())
+    db.session.commit()
+    return [{"attempt_id": a.id, "slug": module.slug} for a in (graded, in_progress)]
+
+
+def _attempt_text(values):
+    """What only the attempt's own page shows: the per-attempt tokens of a quiz
+    in progress, the explanations of a graded attempt's wrong answers."""
+    attempt = db.session.get(QuizAttempt, values["attempt_id"])
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return [entry["f"] for entry in attempt.layout] + [
+            token for entry in attempt.layout for token, _ in entry["c"]
+        ]
+    version = attempt.module_version
+    return [
+        version.question(answer.question_id)["explanation"]
+        for answer in attempt.answers
+        if answer.credit < 1
+    ]
+
+
+def _quiz_answers(values):
+    attempt = db.session.get(QuizAttempt, values["attempt_id"])
+    return quiz_form_data(attempt, correct_answers(attempt.module_version))
+
+
+def _nomination(world, owner):
+    enrollment = enrollment_services.nominate(
+        world.colleague,
+        owner.email,
+        guarded_team_id=owner.team_id,
+        motivation=MOTIVATION,
+        hours_per_week=3,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return [{"enrollment_id": enrollment.id, "cohort_id": world.cohort.id}]
+
+
+def _placed_in_cohort(world, owner):
+    """A cohort with A placed in it (A's due dates come from it)."""
+    enrollment = enrollment_services.apply(
+        owner,
+        guarded_team_id=owner.team_id,
+        motivation=MOTIVATION,
+        manager_email="lead@example.com",
+        hours_per_week=3,
+        now=utcnow(),
+    )
+    enrollment_services.place_in_cohort(
+        world.manager, enrollment, world.cohort, utcnow()
+    )
+    db.session.commit()
+    return [{"cohort_id": world.cohort.id, "enrollment_id": enrollment.id}]
+
+
+def _notification(world, owner):
+    notification = notify(owner, "roles", NOTICE, now=utcnow(), link="/training")
+    db.session.commit()
+    return [{"notification_id": notification.id}]
+
+
+def _person(world, owner):
+    db.session.add(RoleGrant(user=owner, role=Role.GUARDIAN, granted_at=utcnow()))
+    db.session.commit()
+    return [
+        {"user_id": owner.id, "role": Role.GUARDIAN.value, "slug": world.module.slug}
+    ]
+
+
+def _org_and_team(world, owner):
+    return [{"org_id": owner.team.org_id, "team_id": owner.team_id}]
+
+
+def _certificate(world, owner):
+    take_quiz(owner, world.module, utcnow(), answers="correct")
+    certificate = latest_certificate(owner.id)
+    return [{"code": certificate.verification_code, "certificate_id": certificate.id}]
+
+
+def _certificate_guesses(values):
+    code = values["code"]
+    return [
+        {"code": str(values["certificate_id"])},
+        {"code": "1"},
+        {"code": code[:-1] + ("A" if code[-1] != "A" else "B")},
+    ]
+
+
+def _reset_link(world, owner):
+    request_password_reset(
+        owner.email, now=utcnow(), ttl_minutes=60, base_url="http://portal.test"
+    )
+    db.session.commit()
+    token = newest_reset_token(owner.email)
+    stored = hashlib.sha256(token.encode()).hexdigest()
+    return [{"token": token, "stored_hash": stored}]
+
+
+def _reset_guesses(values):
+    token = values["token"]
+    return [
+        {"token": values["stored_hash"]},  # what a copy of the database shows
+        {"token": token[:-1] + ("A" if token[-1] != "A" else "B")},
+    ]
+
+
+def _preferences_link(world, owner):
+    set_preferences(owner, {"roles": Delivery.NEVER})
+    db.session.commit()
+    return [{"token": preferences_url(owner).rpartition("/")[2], "user_id": owner.id}]
+
+
+def _preferences_guesses(values):
+    """Links naming A that were not signed by the portal for email preferences."""
+    payload = {"user": values["user_id"]}
+    wrong_key = URLSafeTimedSerializer("not the portal's key", salt=PREFERENCES_SALT)
+    other_salt = URLSafeTimedSerializer(current_app.secret_key, salt="other-purpose")
+    return [{"token": wrong_key.dumps(payload)}, {"token": other_salt.dumps(payload)}]
+
+
+def _pages_about(owner):
+    """Pages a colleague can open that are about A, or about themselves."""
+    team = owner.team
+    return [f"/people/{owner.id}", f"/teams/{team.id}", f"/orgs/{team.org_id}"] + [
+        "/orgs",
+        "/",
+        "/notifications",
+        "/training/progress",
+        "/guardians/application",
+    ]
+
+
+INTERNAL = "internal bookkeeping of scheduled work, behind the admin jobs page"
+
+KINDS = {
+    "QuizAttempt": Owned(
+        make=_attempts,
+        routes={"training.attempt": OWNER_ONLY},
+        data={"training.attempt": _quiz_answers},
+        pages=("/training/modules/{slug}",),
+        link="/training/attempts/{attempt_id}",
+        reveals=_attempt_text,
+    ),
+    "QuizAnswer": PartOf("QuizAttempt", "graded answers show on the attempt's page"),
+    "ModuleProgress": PartOf(
+        "QuizAttempt",
+        "a person's standing, kept by their graded attempts; program managers "
+        "see it at /program/people/<user_id>/training (listed under User)",
+    ),
+    "Enrollment": Owned(
+        make=_nomination,
+        routes={
+            "enrollment.confirm": OWNER_ONLY,
+            "enrollment.withdraw": OWNER_ONLY,
+            "enrollment.step_down": OWNER_ONLY,
+            "program.application": PROGRAM,
+            "program.approve": PROGRAM,
+            "program.decline": PROGRAM,
+            "program.make_alumni": PROGRAM,
+        },
+        data={
+            "enrollment.withdraw": lambda v: {"reason": "not for me"},
+            "enrollment.step_down": lambda v: {
+                "steps_down_on": utcnow().date().isoformat(),
+                "reason": "done",
+            },
+            "program.approve": lambda v: {"cohort_id": v["cohort_id"]},
+            "program.decline": lambda v: {"reason": "declined by a colleague"},
+            "program.make_alumni": lambda v: {"reason": "moved on"},
+        },
+        pages=("/guardians/application",),
+        link="/guardians/application/{enrollment_id}/",
+        reveals=lambda v: [MOTIVATION],
+    ),
+    "EnrollmentEvent": PartOf("Enrollment", "an application's history"),
+    "Notification": Owned(
+        make=_notification,
+        routes={"notifications.open_notification": OWNER_ONLY},
+        pages=("/notifications",),
+        link="/notifications/{notification_id}/open",
+        reveals=lambda v: [NOTICE],
+    ),
+    "NotificationPreference": SecretLink(
+        make=_preferences_link,
+        routes={"notifications.email_preferences": GUESSED_LINK},
+        guesses=_preferences_guesses,
+        secret=lambda v: v["token"],
+        data={"notifications.email_preferences": lambda v: {"roles": "immediately"}},
+    ),
+    "Certificate": SecretLink(
+        make=_certificate,
+        # Verifying is public to anyone holding the link (by design); revoking
+        # is for program managers (the route sweep covers the genuine code).
+        routes={
+            "training.certificate": GUESSED_LINK,
+            "training.revoke_certificate": GUESSED_LINK,
+        },
+        guesses=_certificate_guesses,
+        secret=lambda v: v["code"],
+        shown_on=("/training/progress",),
+        data={"training.revoke_certificate": lambda v: {"reason": "forged"}},
+    ),
+    "PasswordResetToken": SecretLink(
+        make=_reset_link,
+        routes={"auth.reset_password": RESET_LINK_REFUSED},
+        guesses=_reset_guesses,
+        secret=lambda v: v["token"],
+        data={
+            "auth.reset_password": lambda v: {
+                "password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+            }
+        },
+    ),
+    "Cohort": ProgramWide(
+        make=_placed_in_cohort,
+        routes={
+            "cohorts.cohort": PROGRAM,
+            "cohorts.edit": PROGRAM,
+            "cohorts.close": PROGRAM,
+            "cohorts.reopen": PROGRAM,
+            "cohorts.delete": PROGRAM,
+            "cohorts.progress": PROGRAM,
+            "cohorts.progress_csv": PROGRAM,
+            "cohorts.suggest": PROGRAM,
+            "cohorts.place": PROGRAM,
+        },
+        data={
+            "cohorts.edit": lambda v: {
+                "name": "Taken over",
+                "start_date": utcnow().date().isoformat(),
+                "capacity": 50,
+            },
+            "cohorts.place": lambda v: {"enrollment_ids": [v["enrollment_id"]]},
+        },
+        reveals=lambda v: [COHORT],
+    ),
+    "CohortDueDate": PartOf("Cohort", "a cohort's training due dates"),
+    "ModuleDueDate": PartOf(
+        "Cohort", "a member's due dates, copied from the cohort they were placed in"
+    ),
+    "User": Directory(
+        make=_person,
+        routes={
+            "accounts.person": DIRECTORY,
+            "admin.user": ADMIN,
+            "admin.grant_role": ADMIN,
+            "admin.revoke_role": ADMIN,
+            "admin.deactivate": ADMIN,
+            "admin.reactivate": ADMIN,
+            "training_program.person": PROGRAM,
+            "training_program.grant_attempts": PROGRAM,
+            "training_program.reset_module": PROGRAM,
+        },
+        data={
+            "admin.grant_role": lambda v: {"role": Role.ADMIN.value},
+            "admin.deactivate": lambda v: {"reason": "taken over"},
+            "training_program.grant_attempts": lambda v: {"count": 3, "reason": "x"},
+            "training_program.reset_module": lambda v: {"reason": "x"},
+        },
+    ),
+    "RoleGrant": PartOf("User", "the roles on a public profile, changed by admins"),
+    "Org": Directory(
+        make=_org_and_team,
+        routes={
+            "accounts.org": DIRECTORY,
+            "admin.edit_org": ADMIN,
+            "program.set_ratio_target": PROGRAM,
+        },
+        data={
+            "admin.edit_org": lambda v: {"name": "Taken over", "description": ""},
+            "program.set_ratio_target": lambda v: {"target": 3},
+        },
+    ),
+    "Team": Directory(
+        make=_org_and_team,
+        routes={"accounts.team": DIRECTORY, "admin.edit_team": ADMIN},
+        data={
+            "admin.edit_team": lambda v: {"org_id": v["org_id"], "name": "Taken over"}
+        },
+    ),
+    "AuditEvent": NotPersonal(
+        "the audit log: admins only (/admin/audit and its export), append-only, "
+        "no page opens one event"
+    ),
+    "Module": NotPersonal(
+        "the curriculum, the same for everyone signed in, written only by "
+        "`flask content sync`; addressed by slug"
+    ),
+    "ModuleVersion": NotPersonal("the curriculum's versions (see Module)"),
+    "JobRun": NotPersonal(INTERNAL),
+    "SentReminder": NotPersonal(INTERNAL),
+    "OutboxMessage": NotPersonal(
+        "the email outbox: admins see its queue at /admin/jobs; no page opens a message"
+    ),
+}
+
+WITH_ROUTES = sorted(k for k, row in KINDS.items() if isinstance(row, Owned))
+OWNED = sorted(k for k, row in KINDS.items() if type(row) is Owned)
+SECRET_LINKS = sorted(k for k, row in KINDS.items() if isinstance(row, SecretLink))
+PARTS = sorted(k for k, row in KINDS.items() if isinstance(row, PartOf))
+
+
+def _rules():
+    # create_app has no side effects and never connects here: it only lists routes.
+    app = create_app(portal_test_config("sqlite://"))
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED]
+
+
+RULES = _rules()
+
+
+def _rules_naming_objects(endpoint):
+    return [
+        r
+        for r in RULES
+        if r.endpoint == endpoint and set(r.arguments) - set(NOT_OBJECTS)
+    ]
+
+
+def _object_rules(endpoint):
+    """The endpoint's rules that name an object in their address."""
+    rules = _rules_naming_objects(endpoint)
+    assert rules, f"{endpoint} has no route with an object in its address"
+    return rules
+
+
+def _has_staff_pages(row):
+    return any(
+        expected in (PROGRAM, ADMIN) and "GET" in rule.methods
+        for endpoint, expected in row.routes.items()
+        for rule in _rules_naming_objects(endpoint)
+    )
+
+
+WITH_STAFF_PAGES = [k for k in WITH_ROUTES if _has_staff_pages(KINDS[k])]
+
+
+# The table itself.
+
+
+def test_every_model_is_in_the_table():
+    mappers = list(db.Model.registry.mappers)
+    models = {mapper.class_.__name__ for mapper in mappers}
+    missing = sorted(models - KINDS.keys())
+    assert not missing, (
+        f"kinds of object missing from KINDS (say who may reach each): {missing}"
+    )
+    stale = sorted(KINDS.keys() - models)
+    assert not stale, f"KINDS lists models that no longer exist: {stale}"
+    mapped = {table.name for mapper in mappers for table in mapper.tables}
+    unmapped = sorted({t.name for t in db.metadata.sorted_tables} - mapped)
+    assert not unmapped, f"tables without a model, so without a row here: {unmapped}"
+    for name, row in KINDS.items():
+        if isinstance(row, PartOf):
+            parent = KINDS[row.parent]
+            assert isinstance(parent, Owned | SecretLink), f"{name}: bad parent"
+
+
+def test_every_route_with_an_object_in_its_address_is_in_a_row():
+    listed = {
+        endpoint for row in KINDS.values() for endpoint in getattr(row, "routes", {})
+    }
+    unlisted = sorted(
+        f"{r.endpoint} ({r.rule})"
+        for r in RULES
+        if set(r.arguments) - set(NOT_OBJECTS) and r.endpoint not in listed
+    )
+    assert not unlisted, f"routes naming an object, in no row of KINDS: {unlisted}"
+    for rule in RULES:
+        ids = set(re.findall(r"<int:(\w+)>", rule.rule))
+        assert not ids & set(NOT_OBJECTS), f"{rule.rule}: an id always names an object"
+    for name, row in KINDS.items():
+        for endpoint, expected in getattr(row, "routes", {}).items():
+            rules = _object_rules(endpoint)
+            if expected == DIRECTORY:
+                methods = {m for r in rules for m in r.methods}
+                assert "POST" not in methods, f"{name}: {endpoint} changes things"
+
+
+# Person B against person A's objects.
+
+
+@pytest.fixture
+def world(make_user, make_team, tmp_path):
+    return World(make_user, make_team, tmp_path / "modules")
+
+
+@pytest.fixture
+def owner(make_user, make_org, make_team):
+    team = make_team(name="Ledger", org=make_org(name="Finance"))
+    return make_user(email=OWNER_EMAIL, name=OWNER_NAME, team=team)
+
+
+def fingerprint():
+    """Every row of every table, as the database has it now."""
+    db.session.expire_all()
+    return {
+        table.name: db.session.execute(
+            select(table).order_by(*table.primary_key.columns)
+        ).all()
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _changed(before, after):
+    return sorted(name for name in before if before[name] != after[name])
+
+
+def _path(rule, values):
+    missing = set(rule.arguments) - values.keys()
+    assert not missing, f"the factory gives no {sorted(missing)} for {rule.rule}"
+    return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+
+
+def _requests(endpoint, values, data):
+    """(method, path, form data) for every way of calling the endpoint."""
+    for rule in _object_rules(endpoint):
+        path = _path(rule, values)
+        for method in sorted({"GET", "POST"} & rule.methods):
+            form = (
+                data.get(endpoint, lambda v: {})(values) if method == "POST" else None
+            )
+            yield method, path, form
+
+
+def _send(client, method, path, form):
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, data=form)
+
+
+def _check_answer(response, expected, where):
+    status = response.status_code
+    if expected == DIRECTORY:
+        assert status == 200, f"{where}: got {status}"
+    elif expected == GUESSED_LINK:
+        assert status == 404, f"{where}: got {status}"
+    elif isinstance(expected, tuple):
+        assert status == expected[0], f"{where}: got {status}"
+        assert urlsplit(response.headers["Location"]).path == expected[1], where
+    else:
+        assert status in REFUSED[expected], f"{where}: got {status}, not 404"
+
+
+def _assert_nothing_leaks(response, texts, where):
+    shown = response.get_data(as_text=True) + response.headers.get("Location", "")
+    for text in texts:
+        assert text not in shown, f"{where}: shows {text!r}"
+
+
+def _colleagues(request, signed_in):
+    """An ordinary engineer and a Guardian, each signed in on a client of their
+    own (before the fingerprint: signing in stamps the time)."""
+    return {name: signed_in(request.getfixturevalue(name)) for name in COLLEAGUES}
+
+
+@pytest.mark.parametrize("kind", WITH_ROUTES)
+def test_a_colleague_cannot_reach_someone_elses_object(
+    request, world, owner, signed_in, kind
+):
+    row = KINDS[kind]
+    objects = row.make(world, owner)
+    clients = _colleagues(request, signed_in)
+    before = fingerprint()
+    for (colleague, client), values in product(clients.items(), objects):
+        private = [OWNER_NAME, OWNER_EMAIL, *row.reveals(values)]
+        for endpoint, expected in row.routes.items():
+            for method, path, form in _requests(endpoint, values, row.data):
+                where = f"{colleague} {method} {path} ({kind})"
+                response = _send(client, method, path, form)
+                _check_answer(response, expected, where)
+                if expected != DIRECTORY:
+                    _assert_nothing_leaks(response, private, where)
+                changed = _changed(before, fingerprint())
+                assert not changed, f"{where} changed {changed}"
+        for page in row.pages:
+            shown = client.get(page.format(**values)).get_data(as_text=True)
+            assert row.link.format(**values) not in shown, f"{colleague} {page}"
+            assert not any(text in shown for text in private), f"{page} leaks"
+
+
+@pytest.mark.parametrize("kind", OWNED)
+def test_the_owner_reaches_their_own_object(world, owner, signed_in, kind):
+    """The same requests work for the owner: the 404s above are about who asks."""
+    row = KINDS[kind]
+    objects = row.make(world, owner)
+    client = signed_in(owner)
+    for values in objects:
+        for page in row.pages:
+            shown = client.get(page.format(**values)).get_data(as_text=True)
+            assert row.link.format(**values) in shown, f"owner {page}"
+        for endpoint, expected in row.routes.items():
+            if expected != OWNER_ONLY:
+                continue
+            for method, path, form in _requests(endpoint, values, row.data):
+                response = _send(client, method, path, form)
+                assert response.status_code < 400, f"owner {method} {path}"
+                if method == "GET":
+                    shown = response.get_data(as_text=True)
+                    assert all(t in shown for t in row.reveals(values)), path
+
+
+@pytest.mark.parametrize("kind", WITH_STAFF_PAGES)
+def test_the_people_a_page_is_for_can_open_it(
+    world, owner, program_manager, admin, signed_in, kind
+):
+    """Program pages open for program managers and admin pages for admins:
+    the refusals above are about who asks."""
+    row = KINDS[kind]
+    objects = row.make(world, owner)
+    clients = {PROGRAM: signed_in(program_manager), ADMIN: signed_in(admin)}
+    for values in objects:
+        for endpoint, expected in row.routes.items():
+            if expected not in clients:
+                continue
+            for rule in _object_rules(endpoint):
+                if "GET" in rule.methods:
+                    path = _path(rule, values)
+                    assert clients[expected].get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("kind", SECRET_LINKS)
+def test_a_guessed_link_opens_nothing(request, world, owner, signed_in, kind):
+    row = KINDS[kind]
+    objects = row.make(world, owner)
+    clients = _colleagues(request, signed_in)
+    before = fingerprint()
+    for (colleague, client), values in product(clients.items(), objects):
+        for guess in row.guesses(values):
+            for endpoint, expected in row.routes.items():
+                for method, path, form in _requests(endpoint, guess, row.data):
+                    where = f"{colleague} {method} {path} ({kind})"
+                    response = _send(client, method, path, form)
+                    _check_answer(response, expected, where)
+                    _assert_nothing_leaks(response, [OWNER_EMAIL], where)
+                    changed = _changed(before, fingerprint())
+                    assert not changed, f"{where} changed {changed}"
+        for page in _pages_about(owner):
+            shown = client.get(page).get_data(as_text=True)
+            assert row.secret(values) not in shown, f"{colleague} {page}: {kind}"
+
+
+@pytest.mark.parametrize("kind", SECRET_LINKS)
+def test_the_genuine_link_works(client, world, owner, signed_in, kind):
+    """The guesses above fail because they are guesses: the real link opens."""
+    row = KINDS[kind]
+    values = row.make(world, owner)[0]
+    for endpoint in row.routes:
+        for rule in _object_rules(endpoint):
+            if "GET" in rule.methods:
+                path = _path(rule, values)
+                assert client.get(path).status_code == 200, path
+    own = signed_in(owner)
+    for page in row.shown_on:
+        assert row.secret(values) in own.get(page).get_data(as_text=True), page
+
+
+@pytest.mark.parametrize("kind", PARTS)
+def test_the_parent_factory_makes_the_part(world, owner, kind):
+    """So the parent's checks cover the part too."""
+    row = KINDS[kind]
+    model = next(
+        m.class_ for m in db.Model.registry.mappers if m.class_.__name__ == kind
+    )
+
+    def count():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    before = count()
+    KINDS[row.parent].make(world, owner)
+    assert count() > before, f"{row.parent}'s factory makes no {kind}"
