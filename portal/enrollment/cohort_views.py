@@ -193,8 +193,10 @@ def progress_csv(cohort_id):
     today, filename = utcnow().date(), f"cohort-{cohort.id}-progress.csv"
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # Module titles are cells too: content can start with a formula character.
     writer.writerow(
-        ["name", "email", "team", "status", "passed", "overdue"]
+        spreadsheet_safe(value)
+        for value in ["name", "email", "team", "status", "passed", "overdue"]
         + [m.current_version.title for m in modules]
     )
     for row in rows:
