@@ -151,7 +151,9 @@ def _register_request_hooks(app):
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(
         can=permission_predicates(),
-        post_form=PostOnlyForm,
+        # For the CSRF token of buttons; it never reads the request's body, so
+        # an error page about that body cannot fail on it again.
+        post_form=lambda: PostOnlyForm(formdata=None),
         Role=Role,
         unread_notification_count=unread_notification_count,
         team_guardians=team_guardians,

@@ -65,22 +65,18 @@ def _render_error(status, message=None):
 
 
 def _specific_message(error):
-    """The reason given with ``abort(status, description=...)``, if any."""
+    """For a 400, the reason the portal gave with ``abort(400, description=...)``.
+
+    Other statuses keep the portal's own wording: a library's description
+    (the rate limiter's "5 per 15 minutes") is not written for people."""
     description = getattr(error, "description", None)
-    return description if description != type(error).description else None
-
-
-def _too_large(error):
-    """The branded 413 page. The body cannot be read, so the page's own forms
-    (the sign-out button) see an empty one instead of failing again."""
-    request.__dict__["form"] = request.parameter_storage_class()
-    request.__dict__["files"] = request.parameter_storage_class()
-    return _render_error(413)
+    if getattr(error, "code", None) != 400 or description == type(error).description:
+        return None
+    return description
 
 
 def register_error_handlers(app):
-    app.register_error_handler(413, _too_large)
-    for status in (400, 403, 404, 405, 429):
+    for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(
             status, lambda e, s=status: _render_error(s, _specific_message(e))
         )

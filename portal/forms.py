@@ -59,6 +59,11 @@ class ListFilterForm(FlaskForm):
         self._valid = super().validate(extra_validators)
         return self._valid
 
+    @property
+    def status_code(self):
+        """400 when a filter could not be read (the page says which), else 200."""
+        return 400 if self.errors else 200
+
     def link_args(self):
         if not self._valid:
             return {}

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -37,13 +37,22 @@ def safe_next(target, default):
     return target if is_safe_next(target) else default
 
 
+FORM_TYPES = {"", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def refuse_hostile_input():
     """Refuse, before any view runs, input no page can use.
 
-    No form in the portal takes a file, so a file sent where a text field is
+    Pages take forms: a POST body of another type (JSON, XML) is a 400. No
+    form in the portal takes a file, so a file sent where a text field is
     expected is a 400. Text with NUL characters is a 400 too: PostgreSQL
     cannot store them, and no one types them.
     """
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit and (request.content_length or 0) > limit:
+        abort(413)
+    if request.method == "POST" and request.mimetype not in FORM_TYPES:
+        abort(400, description="Forms are sent as form data.")
     if request.files:
         abort(400, description="This form takes text, not files.")
     texts = [

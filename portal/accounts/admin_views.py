@@ -37,7 +37,7 @@ def users():
         else (None, None, None)
     )
     page = paginate(queries.users_query(*filters), per_page=50)
-    return render_template("admin/users.html", form=form, page=page)
+    return render_template("admin/users.html", form=form, page=page), form.status_code
 
 
 @bp.route("/users/<int:user_id>")

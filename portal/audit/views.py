@@ -72,7 +72,7 @@ def index():
         page=page,
         events=[describe(event) for event in page.items],
         export_args=form.link_args(),
-    )
+    ), form.status_code
 
 
 def _changes_text(described):

@@ -182,7 +182,7 @@ def progress(cohort_id):
         rows=rows,
         today=utcnow().date(),
         cell_text=cell_text,
-    )
+    ), form.status_code
 
 
 @bp.route("/<int:cohort_id>/progress.csv")

@@ -99,7 +99,7 @@ def applications():
         page=page,
         nominated=nominated,
         certified=certified_among([e.user_id for e in page.items], utcnow()),
-    )
+    ), form.status_code
 
 
 @bp.route("/applications/<int:enrollment_id>")
@@ -207,7 +207,7 @@ def coverage():
         single=queries.single_guardian_team_count(),
         target=default,
         target_form=RatioTargetForm(),
-    )
+    ), form.status_code
 
 
 @bp.route("/coverage/orgs/<int:org_id>/target", methods=["POST"])

@@ -34,8 +34,8 @@ def index():
         "jobs/index.html",
         page=page,
         status=status,
-        filters=form.link_args(),
+        form=form,
         jobs=JOBS,
         outbox=outbox,
         statuses=RunStatus,
-    )
+    ), form.status_code

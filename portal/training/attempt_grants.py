@@ -34,9 +34,13 @@ def _progress_row(user, module):
     return row
 
 
-def _check(actor, standing, reason):
+def _check(actor, user, standing, reason):
     if not can_unblock_training(actor):
         raise DomainError("reason", "Only a program manager can do this.")
+    if not can_unblock_training(actor, user):
+        raise DomainError(
+            "reason", "Another program manager decides on your own attempts."
+        )
     reason = required_text(reason, "reason", "Give the reason.")
     if len(reason) > REASON_MAX:
         raise DomainError("reason", f"Keep the reason under {REASON_MAX} characters.")
@@ -50,7 +54,7 @@ def grant_attempts(actor, user, standing, count, reason, now):
 
     Program managers only; audited; the person is told.
     """
-    reason = _check(actor, standing, reason)
+    reason = _check(actor, user, standing, reason)
     if not 1 <= count <= MAX_EXTRA_AT_ONCE:
         raise DomainError("count", f"Grant from 1 to {MAX_EXTRA_AT_ONCE} attempts.")
     row = _progress_row(user, standing.module)
@@ -88,7 +92,7 @@ def reset_module(actor, user, standing, reason, now):
     Program managers only; audited; the person is told. Earlier attempts stay
     on record, and their answers stay hidden while the person has not passed.
     """
-    reason = _check(actor, standing, reason)
+    reason = _check(actor, user, standing, reason)
     row = _progress_row(user, standing.module)
     db.session.execute(
         update(ModuleProgress)

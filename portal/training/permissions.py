@@ -8,9 +8,10 @@ def can_view_training_statistics(user):
     return can_run_program(user)
 
 
-def can_unblock_training(user):
-    """Grant attempts, reset a module, see a person's training: program managers."""
-    return can_run_program(user)
+def can_unblock_training(user, person=None):
+    """Grant attempts, reset a module, see a person's training: program managers,
+    for anyone but themselves (nobody decides their own case)."""
+    return can_run_program(user) and (person is None or person.id != user.id)
 
 
 def can_revoke_certificate(user, certificate=None):

@@ -66,7 +66,7 @@ def index():
     rows = queries.module_rows(current_user.id, utcnow(), _policy(), modules)
     return render_template(
         "training/index.html", rows=rows, form=form, titles=queries.module_titles()
-    )
+    ), form.status_code
 
 
 def _module_or_404(slug):

@@ -6,8 +6,6 @@ someone decides who may use it. GET routes are fetched; POST-only routes get a
 POST with empty data (CSRF is off in the test config).
 """
 
-import shutil
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,19 +14,11 @@ from sqlalchemy import select
 from portal import create_app
 from portal.accounts.models import Org, Role, Team, User
 from portal.audit.models import AuditEvent
-from portal.config import PROJECT_ROOT
 from portal.database import utcnow
-from portal.enrollment import cohorts
-from portal.enrollment import services as enrollment_services
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
-from portal.training.certificates import certify_if_complete
-from portal.training.models import AttemptStatus, ModuleProgress, QuizAttempt
-from portal.training.queries import required_modules
-from portal.training.services import active_module, start_attempt
-from portal.training.standing import TrainingPolicy
-from portal.training.sync import sync_content
+from portal.training.models import AttemptStatus, QuizAttempt
 from tests.helpers import login_as
 from tests.helpers import test_config as portal_test_config
 from tests.security.conftest import audit_count
@@ -202,96 +192,6 @@ def test_every_route_is_in_the_table(app):
     assert not stale, f"EXPECTED lists endpoints that no longer exist: {stale}"
     for endpoint, row in EXPECTED.items():
         assert set(row) == set(ACTORS), f"{endpoint} must give one status per actor"
-
-
-@pytest.fixture
-def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
-    """Real objects for the URL parameters, all about a target none of the actors is."""
-    org = make_org(name="Payments")
-    team = make_team(name="Checkout", org=org)
-    target = make_user(
-        email="target@example.com",
-        name="Tara Target",
-        team=team,
-        roles=[Role.GUARDIAN.value],
-    )
-    notification = notify(
-        target,
-        "roles",
-        "You now hold the Guardian role.",
-        now=utcnow(),
-        link=f"/people/{target.id}",
-    )
-    db.session.commit()
-    preferences_token = preferences_url(target).rpartition("/")[2]
-    training = _training_objects(db, target, make_user(), tmp_path / "modules")
-    return {
-        **training,
-        **_enrollment_objects(db, target, make_user(roles=["program_manager"])),
-        "user_id": target.id,
-        "org_id": org.id,
-        "team_id": team.id,
-        "role": Role.GUARDIAN.value,
-        "notification_id": notification.id,
-        # Each route names its own token: reset links and email-preference links.
-        "auth.reset_password:token": reset_token(target),
-        "notifications.email_preferences:token": preferences_token,
-    }
-
-
-def _training_objects(db, target, graduate, modules_dir):
-    """A real module, an attempt the target started, a graduate's certificate."""
-    now = utcnow()
-    # One module from content/, so modules being written there now do not matter.
-    source = PROJECT_ROOT / "content" / "modules" / FIRST_MODULE
-    shutil.copytree(source, modules_dir / FIRST_MODULE)
-    sync_content(modules_dir)
-    module = active_module(FIRST_MODULE)
-    attempt = start_attempt(target, module, now)
-    for required in required_modules():
-        db.session.add(
-            ModuleProgress(
-                user_id=graduate.id,
-                module_id=required.id,
-                attempts=1,
-                best_score=100.0,
-                last_attempt_at=now,
-                passed_at=now,
-                passed_version_id=required.current_version_id,
-            )
-        )
-    db.session.flush()
-    certificate = certify_if_complete(graduate, now, TrainingPolicy())
-    db.session.commit()
-    return {
-        "slug": module.slug,
-        "attempt_id": attempt.id,
-        "code": certificate.verification_code,
-    }
-
-
-def _enrollment_objects(db, target, manager):
-    """The target's Guardian application, and a cohort with a training due date."""
-    now = utcnow()
-    enrollment = enrollment_services.apply(
-        target,
-        guarded_team_id=target.team_id,
-        motivation="I want to help my team ship secure software.",
-        manager_email="boss@example.com",
-        hours_per_week=4,
-        now=now,
-    )
-    start = now.date() + timedelta(days=14)
-    cohort = cohorts.create_cohort(
-        manager,
-        name="Spring",
-        start_date=start,
-        capacity=5,
-        due_dates={m.id: start + timedelta(days=30) for m in required_modules()},
-        now=now,
-    )
-    db.session.commit()
-    return {"enrollment_id": enrollment.id, "cohort_id": cohort.id}
 
 
 def _url_values(rule, params):
