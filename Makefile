@@ -8,13 +8,14 @@ export FLASK_APP := portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test browser lint security format clean-db help bench bench-sqlite bench-postgres
+.PHONY: run test fuzz browser lint security format clean-db help bench bench-sqlite bench-postgres
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make security - bandit over portal/ (medium severity and above)"
+	@echo "make fuzz   - the hostile-input fuzzing of every route, $(FUZZ_EXAMPLES) examples per route"
 	@echo "make bench  - seed a large dataset, time the key pages on SQLite and PostgreSQL"
 
 $(BIN)/python:
@@ -51,6 +52,12 @@ browser:
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Deeper fuzzing than `make test` runs: random (not the fixed) examples, many
+# more per route; on PostgreSQL with PORTAL_TEST_DATABASE_URL set.
+FUZZ_EXAMPLES ?= 300
+fuzz: $(VENV)/.installed-test
+	PORTAL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/security/test_fuzz.py $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): a large seeded dataset, p50/p95 per page,
 # checked against bench/budgets.toml. PostgreSQL gets a throwaway database.
