@@ -142,9 +142,8 @@ def _answer_sums(version):
             func.sum(rest * rest),
         )
         .join(attempts, attempts.c.id == QuizAnswer.attempt_id)
-        # Redundant with the join, but lets the database read this version's
-        # answers by index instead of scanning every answer.
-        .where(QuizAnswer.module_version_id == version.id)
+        # Read each attempt's answers by attempt: filtering the answers by
+        # version as well makes SQLite scan them all once per attempt.
         .group_by(QuizAnswer.question_id, response, group)
     ).all()
 
