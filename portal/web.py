@@ -11,13 +11,13 @@ from portal.extensions import db
 
 # Far past any list the portal has; keeps the row offset within 64 bits.
 MAX_PAGE = 1_000_000
-# The largest id a database integer column holds.
-MAX_ID = 2**63 - 1
+# The largest id every id column holds: PostgreSQL's INTEGER is 32 bits.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: ASCII digits within what a database
-    integer holds, so /teams/9223372036854775808 is a 404 like any missing id."""
+    """``<int:...>`` in every route: ASCII digits within what an id column
+    holds, so /teams/2147483648 is a 404 like any missing id."""
 
     regex = r"[0-9]+"
 
@@ -27,9 +27,9 @@ class IdConverter(IntegerConverter):
 
 def id_argument(name):
     """The query-string argument ``name`` as a row id; None when it is missing
-    or could not be one (not digits, 0, past 64 bits)."""
+    or could not be one (not digits, 0, past what an id column holds)."""
     value = request.args.get(name, "")
-    if re.fullmatch(r"[0-9]{1,19}", value) and 0 < int(value) <= MAX_ID:
+    if re.fullmatch(r"[0-9]{1,10}", value) and 0 < int(value) <= MAX_ID:
         return int(value)
     return None
 

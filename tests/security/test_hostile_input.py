@@ -17,6 +17,7 @@ from portal.training.models import ModuleProgress
 from tests.helpers import login_as
 
 HUGE_ID = 9223372036854775808  # one past the largest 64-bit integer
+PAST_INTEGER = 2147483648  # one past PostgreSQL's INTEGER
 PAGINATED = [
     "/admin/users",
     "/admin/jobs",
@@ -57,9 +58,13 @@ def _count(db, model):
         f"/program/applications/{HUGE_ID}",
         f"/training/attempts/{HUGE_ID}",
         "/teams/99999999999999999999999999999999",
+        f"/teams/{PAST_INTEGER}",
+        f"/people/{PAST_INTEGER}",
+        f"/program/cohorts/{PAST_INTEGER}",
+        f"/program/people/{PAST_INTEGER}/training",
     ],
 )
-def test_an_id_past_64_bits_is_not_found(admin_client, path):
+def test_an_id_past_what_an_id_column_holds_is_not_found(admin_client, path):
     response = admin_client.get(path)
     assert response.status_code == 404
     assert "There is nothing here" in response.text
