@@ -249,7 +249,8 @@ def test_a_team_with_a_single_guardian_is_a_risk(
     assert "1 team rests on a single Guardian" in page
     assert "Single Guardian: a risk" in page
     assert "Payments / Lone" in singles and "Payments / Pair" not in singles
-    assert client.get("/program/coverage?show=bogus").status_code == 200
+    bogus = client.get("/program/coverage?show=bogus")
+    assert bogus.status_code == 400 and "Some filters could not be read" in bogus.text
 
 
 def test_each_org_sets_its_own_target(
