@@ -184,5 +184,19 @@ def render(base_url, visits, documents=()):
     """Every visit in one Chromium, a few pages at a time; then ``documents``
     (where, html, mode). Returns what ran, what was injected and what failed."""
     log = RenderLog()
-    asyncio.run(_render(base_url, visits, documents, log))
+    failures = []
+
+    def run():
+        try:
+            asyncio.run(_render(base_url, visits, documents, log))
+        except BaseException as error:  # noqa: BLE001 - raised again below
+            failures.append(error)
+
+    # A thread of its own: the browser journeys' Playwright keeps an event loop
+    # running in the main thread for the whole test run.
+    thread = threading.Thread(target=run, name="xss-browser")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
     return log
