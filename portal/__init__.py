@@ -73,6 +73,7 @@ def _register_blueprints(app):
     from portal.accounts.admin_views import bp as admin_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.audit.views import bp as audit_bp
+    from portal.auth.device_views import bp as devices_bp
     from portal.auth.views import bp as auth_bp
     from portal.core.views import bp as core_bp
     from portal.enrollment.cohort_views import bp as cohorts_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app):
     blueprints = (
         core_bp,
         auth_bp,
+        devices_bp,
         accounts_bp,
         admin_bp,
         audit_bp,
@@ -146,7 +148,10 @@ def _register_request_hooks(app):
 
     production = app.config["PORTAL_ENV"] == "production"
     app.before_request(refuse_hostile_input)
-    app.after_request(lambda response: set_security_headers(response, production))
+    preload = app.config["PORTAL_HSTS_PRELOAD"]
+    app.after_request(
+        lambda response: set_security_headers(response, production, preload)
+    )
 
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(

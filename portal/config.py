@@ -93,25 +93,41 @@ def load_config():
         "PORTAL_SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", True),
         "PORTAL_SMTP_TIMEOUT": _env_int("SMTP_TIMEOUT", 10),
         "PORTAL_PASSWORD_RESET_MINUTES": _env_int("PASSWORD_RESET_MINUTES", 60),
+        "PORTAL_SIGN_IN_LINK_MINUTES": _env_int("SIGN_IN_LINK_MINUTES", 15),
+        "PORTAL_VERIFY_EMAIL_HOURS": _env_int("VERIFY_EMAIL_HOURS", 48),
+        "PORTAL_PREFERENCES_LINK_DAYS": _env_int("PREFERENCES_LINK_DAYS", 7),
+        # Attempts are counted before the password is checked (portal.auth.throttle).
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": _env(
             "LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
         ),
+        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": _env(
+            "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS", "5 per 15 minutes"
+        ),
         "PORTAL_LOGIN_LIMIT_PER_IP": _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "PORTAL_LOGIN_FAILURE_LIMIT": _env("LOGIN_FAILURE_LIMIT", "300 per 15 minutes"),
         "PORTAL_RESET_LIMIT_PER_IP": _env("RESET_LIMIT_PER_IP", "10 per hour"),
+        "PORTAL_SIGNUP_LIMIT_PER_IP": _env("SIGNUP_LIMIT_PER_IP", "10 per hour"),
+        # Account emails (reset, confirm, sign-in links) one address receives.
+        "PORTAL_ACCOUNT_EMAIL_LIMIT": _env("ACCOUNT_EMAIL_LIMIT", "5 per hour"),
         "PORTAL_PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("REMEMBER_DAYS", 14)),
+        # A session's absolute lifetime and idle timeout; "keep me signed in"
+        # has its own pair (portal.auth.sessions enforces all four).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 12)),
+        "PORTAL_SESSION_IDLE": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 60)),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("REMEMBER_DAYS", 14)),
+        "PORTAL_REMEMBER_IDLE": timedelta(days=_env_int("REMEMBER_IDLE_DAYS", 7)),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "WTF_CSRF_TIME_LIMIT": None,
+        "PORTAL_HSTS_PRELOAD": _env_bool("HSTS_PRELOAD", False),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "PORTAL_LOAD_DEMO_DATA": _env_bool("LOAD_DEMO_DATA", not production),
         "PORTAL_GUARDIAN_RATIO_TARGET": _env_int("GUARDIAN_RATIO_TARGET", 25),
@@ -144,11 +160,19 @@ def finalise_config(config):
         # Decided here, not in load_config, so production given to create_app
         # (not only through the environment) also keeps cookies off plain HTTP.
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
+        # __Host- cookies are refused by browsers unless Secure, on path / and
+        # without a Domain: no subdomain can plant or read them.
+        config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
+        config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember")
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _dev_secret_key()
     if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:
         raise ConfigError("PORTAL_ALLOWED_EMAIL_DOMAINS must name at least one domain.")
     _check_certificate_lifetime(config)
+    # A form's CSRF token lives no longer than the session it belongs to.
+    config["WTF_CSRF_TIME_LIMIT"] = int(
+        config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    )
     config["PORTAL_SECURITY_CONTACT_HREF"] = security_contact_href(
         config["PORTAL_SECURITY_CONTACT"]
     )

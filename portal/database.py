@@ -3,6 +3,7 @@
 import sqlite3
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, Enum, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,13 +80,38 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_only_reads():
+    """Whether this transaction belongs to a request that changes nothing."""
+    return has_request_context() and request.method in SAFE_METHODS
+
+
 @event.listens_for(Engine, "begin")
-def _begin_immediate_on_sqlite(connection):
-    """Take SQLite's write lock when a transaction starts.
+def _begin_on_sqlite(connection):
+    """Take SQLite's write lock when a writing transaction starts.
 
     A deferred transaction that reads and then writes fails with "database is
     locked" when another writer got in between; an immediate one waits for the
-    busy timeout instead.
+    busy timeout instead. Pages that only read (GET and HEAD requests) begin
+    deferred, so they never queue behind a writer or make one wait; a
+    connection opened with ``execution_options(portal_writes=True)`` always
+    writes.
     """
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name != "sqlite":
+        return
+    writes = connection.get_execution_options().get("portal_writes")
+    if writes or not request_only_reads():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def end_read_only_transaction(session):
+    """End a transaction that has only read, before slow work (a password hash
+    or check) that must not hold SQLite's write lock or a PostgreSQL
+    transaction open. Pending writes are a programming error, not committed."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_only_transaction() with unflushed changes")
+    session.commit()

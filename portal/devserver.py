@@ -2,10 +2,17 @@
 
 import click
 from flask import current_app
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal.extensions import db
 from portal.scheduler import log_job_runs, start_background_scheduler
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Names no server software or version in the Server header."""
+
+    def version_string(self):
+        return "Guardians Portal"
 
 
 @click.command("devserver")
@@ -37,6 +44,13 @@ def devserver_command(ctx, host, port, prepare):
     scheduler = start_background_scheduler(app)
     click.echo(f"Guardians Portal on http://{host}:{port} (scheduler thread running)")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        run_simple(
+            host,
+            port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=QuietRequestHandler,
+        )
     finally:
         scheduler.shutdown(wait=False)

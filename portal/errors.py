@@ -4,6 +4,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from portal.extensions import db
+from portal.text import name_problem, normalise_name
 
 
 class DomainError(Exception):
@@ -22,6 +23,15 @@ def required_text(value, field, message="Enter a name."):
     if not text:
         raise DomainError(field, message)
     return text
+
+
+def required_name(value, field):
+    """A name as stored (see portal.text): normalised, never empty, and free of
+    control, invisible and direction-changing characters; else a DomainError."""
+    problem = name_problem(value)
+    if problem:
+        raise DomainError(field, problem)
+    return required_text(normalise_name(value), field)
 
 
 class NotAllowed(Exception):

@@ -10,18 +10,35 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.text import name_problem, normalise_name
+
 
 def strip_text(value):
     """A form filter: surrounding spaces go, so "   " counts as empty."""
     return value.strip() if isinstance(value, str) else value
 
 
+def _trusted_name(form, field):
+    problem = name_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _normalised_name(value):
+    return normalise_name(value) if isinstance(value, str) else value
+
+
 def name_field(label="Name", max_length=120, **options):
-    """A required name: stripped, then refused when nothing is left."""
+    """A required name: normalised and stripped, then refused when nothing is
+    left or when it holds characters a name may not (see portal.text)."""
     return StringField(
         label,
-        filters=[strip_text],
-        validators=[DataRequired("Enter a name."), Length(max=max_length)],
+        filters=[_normalised_name],
+        validators=[
+            DataRequired("Enter a name."),
+            Length(max=max_length),
+            _trusted_name,
+        ],
         **options,
     )
 

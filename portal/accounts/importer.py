@@ -16,6 +16,7 @@ from portal.accounts.models import Org, Role, Seniority, Team, User, hand_grant_
 from portal.accounts.services import grant_role
 from portal.audit.services import record_audit
 from portal.extensions import db
+from portal.text import name_problem, normalise_name
 
 COLUMNS = ("email", "display_name", "org", "team", "location", "seniority", "roles")
 REQUIRED_COLUMNS = {"email", "display_name"}
@@ -83,6 +84,14 @@ def _parse_row(line, row, allowed_domains, seen_emails):
     for column in ("org", "team", "location"):
         if len(parsed[column]) > 100:
             problems.append(ImportProblem(line, column, "is over 100 characters"))
+    for column in ("display_name", "org", "team"):
+        if name_problem(parsed[column]):
+            problems.append(
+                ImportProblem(
+                    line, column, "holds a line break, control or invisible character"
+                )
+            )
+        parsed[column] = normalise_name(parsed[column])
     values = {s.value for s in Seniority}
     if parsed["seniority"] and parsed["seniority"].lower() not in values:
         problems.append(

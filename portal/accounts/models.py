@@ -8,7 +8,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -129,9 +128,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     bio_markdown: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change and deactivation; part of the session and
-    # remember-cookie identity, so every older session stops working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when the person follows a link emailed to this address (confirming
+    # it, or resetting the password); until then the account cannot sign in.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -147,8 +146,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self):
         return self.active
 
+    # The secret of the session being started, read by Flask-Login when it
+    # writes the session and remember cookies (see portal.auth.sessions).
+    session_token = None
+    current_session_id = None
+
     def get_id(self):
-        return f"{self.id}.{self.session_version}"
+        return self.session_token
 
     @property
     def roles(self):

@@ -16,7 +16,7 @@ from portal.accounts.signals import role_granted, role_revoked
 from portal.audit.services import record_audit
 from portal.auth.passwords import check_password_policy, hash_password
 from portal.auth.services import end_all_sessions, find_user_by_email, normalise_email
-from portal.errors import DomainError, required_text
+from portal.errors import DomainError, required_name
 from portal.extensions import db
 from portal.rendering import render_user_markdown
 
@@ -25,7 +25,7 @@ def update_profile(user, *, display_name, team_id, location, seniority, bio):
     """Change a person's own profile; the bio is stored sanitized."""
     if team_id is not None and db.session.get(Team, team_id) is None:
         raise DomainError("team_id", "Choose a team from the list.")
-    user.display_name = required_text(display_name, "display_name")
+    user.display_name = required_name(display_name, "display_name")
     user.team_id = team_id
     user.location = location.strip()
     user.seniority = Seniority(seniority) if seniority else None
@@ -42,7 +42,7 @@ def _check_org_name(name, org=None):
 
 def create_org(actor, *, name, description):
     """Create an org with a unique name; the admin pages and the import."""
-    name = required_text(name, "name")
+    name = required_name(name, "name")
     _check_org_name(name)
     org = Org(name=name, description=description.strip())
     db.session.add(org)
@@ -53,7 +53,7 @@ def create_org(actor, *, name, description):
 
 def update_org(actor, org, *, name, description):
     """Rename or describe an org; audited as before and after."""
-    name = required_text(name, "name")
+    name = required_name(name, "name")
     _check_org_name(name, org)
     changes = {"name": [org.name, name]} if org.name != name else {}
     org.name, org.description = name, description.strip()
@@ -72,7 +72,7 @@ def _check_team_name(org_id, name, team=None):
 
 def create_team(actor, *, org_id, name, description):
     """Create a team in an org, its name unique there."""
-    name = required_text(name, "name")
+    name = required_name(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name)
@@ -92,7 +92,7 @@ def create_team(actor, *, org_id, name, description):
 
 def update_team(actor, team, *, org_id, name, description):
     """Rename, describe or move a team; audited as before and after."""
-    name = required_text(name, "name")
+    name = required_name(name, "name")
     if db.session.get(Org, org_id) is None:
         raise DomainError("org_id", "Choose an org from the list.")
     _check_team_name(org_id, name, team)
@@ -178,7 +178,7 @@ def deactivate_user(actor, user, now, reason=""):
         raise DomainError("user", "The portal must keep at least one active admin.")
     user.active = False
     user.deactivated_at = now
-    end_all_sessions(user)
+    end_all_sessions(user, now)
     record_audit(
         actor,
         "user.deactivate",
@@ -205,7 +205,7 @@ def create_admin(*, email, display_name, password, now):
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise DomainError("email", "An account already uses this address.")
-    display_name = required_text(display_name, "display_name")
+    display_name = required_name(display_name, "display_name")
     check_password_policy(password, email=email, display_name=display_name)
     user = User(
         email=email,

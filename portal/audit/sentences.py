@@ -26,6 +26,10 @@ ACTIONS = {
         "Account reactivated",
         "{actor} reactivated the account of {target}",
     ),
+    "sessions.revoke_all": (
+        "Signed out everywhere",
+        "{actor} signed out of every device",
+    ),
     "accounts.import": (
         "People imported",
         "{actor} imported people: {users_created} created, {users_updated} "

@@ -64,3 +64,8 @@ def permission_required(predicate):
         return wrapped
 
     return decorator
+
+
+def can_manage_session(user, signed_in_session):
+    """See and end a signed-in session: only the person it belongs to."""
+    return is_signed_in(user) and signed_in_session.user_id == user.id

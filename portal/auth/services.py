@@ -1,18 +1,33 @@
-"""Sign-up, sign-in, password change and password reset."""
+"""Sign-up with a confirmed address, password change and password reset.
 
-import hashlib
-import secrets
-from datetime import timedelta
+Password hashes and checks are slow on purpose (argon2), so these services
+end their read-only transaction first (portal.database.end_read_only_transaction):
+no lock is held while argon2 runs. Sign-up and reset answer alike, and take
+the same path, whether or not an address is in use.
+"""
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import select
 
 from portal.accounts.models import Team, User
 from portal.accounts.signals import password_changed
-from portal.auth.models import PasswordResetToken
+from portal.auth.links import (
+    find_live_link,
+    issue_link,
+    link_lifetime,
+    send_account_email,
+    spend_link,
+    spend_links,
+)
+from portal.auth.models import LinkPurpose
 from portal.auth.passwords import check_password_policy, hash_password, verify_password
-from portal.errors import DomainError, required_text
+from portal.auth.sessions import revoke_all_sessions
+from portal.database import end_read_only_transaction
+from portal.errors import DomainError, required_name
 from portal.extensions import db
-from portal.mail.services import queue_email
+from portal.mail.links import absolute_url
+
+LINK_INVALID = "This link is no longer valid. Ask for a new one."
 
 
 def normalise_email(email):
@@ -25,145 +40,139 @@ def find_user_by_email(email):
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def sign_up(*, email, display_name, team_id, password, allowed_domains, now):
-    """Create an engineer account; the email must be on an allowed domain."""
-    email = normalise_email(email)
-    domain = email.rpartition("@")[2]
-    if domain not in allowed_domains:
+def check_allowed_domain(email, allowed_domains):
+    if email.rpartition("@")[2] not in allowed_domains:
         raise DomainError(
             "email",
             "Sign-up is open to company addresses only: "
             + ", ".join(f"@{d}" for d in allowed_domains)
             + ".",
         )
-    if find_user_by_email(email) is not None:
-        raise DomainError(
-            "email",
-            "An account already uses this address. Sign in or reset your password.",
-        )
+
+
+def sign_up(*, email, display_name, team_id, password, allowed_domains, now):
+    """Create a pending engineer account and email it a confirmation link.
+
+    An address already in use gets an email telling its owner that someone
+    tried; the caller answers "check your inbox" either way. Anyone may call.
+    """
+    email = normalise_email(email)
+    check_allowed_domain(email, allowed_domains)
+    display_name = required_name(display_name, "display_name")
+    check_password_policy(password, email=email, display_name=display_name)
+    end_read_only_transaction(db.session)
+    password_hash = hash_password(password)  # for both answers: same time
     if team_id is not None and db.session.get(Team, team_id) is None:
         raise DomainError("team_id", "Choose a team from the list.")
-    check_password_policy(password, email=email, display_name=display_name)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        send_account_email(
+            existing.email,
+            "Someone tried to sign up with your address",
+            "signup_existing",
+            user=existing,
+            sign_in_link=absolute_url("/auth/login"),
+            reset_link=absolute_url("/auth/reset"),
+        )
+        return None
     user = User(
         email=email,
-        display_name=required_text(display_name, "display_name"),
+        display_name=display_name,
         team_id=team_id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         created_at=now,
     )
     db.session.add(user)
     db.session.flush()
+    send_confirmation(user, now)
     return user
 
 
-def authenticate(email, password, now):
-    """The active user with this email and password, or None (same cost either way)."""
-    user = find_user_by_email(email)
-    valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.active:
-        return None
-    user.last_login_at = now
-    return user
+def send_confirmation(user, now):
+    """Email the person a link that confirms their address and signs them in."""
+    lifetime = link_lifetime(current_app.config, LinkPurpose.VERIFY_EMAIL)
+    return send_account_email(
+        user.email,
+        "Confirm your Guardians Portal address",
+        "verify_email",
+        user=user,
+        link=issue_link(user, LinkPurpose.VERIFY_EMAIL, lifetime, now),
+        hours=int(lifetime.total_seconds() // 3600),
+    )
 
 
-def end_all_sessions(user):
-    """Invalidate every session and remember cookie the user holds."""
-    user.session_version = User.session_version + 1
-    db.session.flush()
-    db.session.refresh(user, ["session_version"])
+def end_all_sessions(user, now):
+    """End every session and remember cookie the person holds."""
+    revoke_all_sessions(user, now)
+
+
+def _set_password(user, password_hash, now, how):
+    user.password_hash = password_hash
+    revoke_all_sessions(user, now)
+    spend_links(user, now, LinkPurpose.RESET, LinkPurpose.SIGN_IN)
+    password_changed.send(user, user=user, now=now, how=how)
 
 
 def change_password(user, *, current_password, new_password, now):
-    """Change one's own password, given the current one; every other session ends."""
-    if not verify_password(user.password_hash, current_password):
-        raise DomainError("current_password", "Your current password is not correct.")
+    """Change one's own password, given the current one; every session ends."""
     check_password_policy(
         new_password, email=user.email, display_name=user.display_name
     )
-    user.password_hash = hash_password(new_password)
-    end_all_sessions(user)
-    password_changed.send(user, user=user, now=now, how="changed")
+    current_hash = user.password_hash
+    end_read_only_transaction(db.session)
+    if not verify_password(current_hash, current_password):
+        raise DomainError("current_password", "Your current password is not correct.")
+    _set_password(user, hash_password(new_password), now, "changed")
 
 
-def _token_hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def request_password_reset(email, *, now, ttl_minutes, base_url):
-    """Email a single-use reset link when the address belongs to an active account.
-
-    Says nothing about whether it does: callers show the same message either way.
-    """
+def request_password_reset(email, *, now, allowed_domains):
+    """Queue the reset email: a single-use link for an active account, or a note
+    that no account uses the address (company domains only). Callers show the
+    same message either way."""
+    email = normalise_email(email)
     user = find_user_by_email(email)
-    if user is None or not user.active:
-        return None
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=_token_hash(token),
-            expires_at=now + timedelta(minutes=ttl_minutes),
-            created_at=now,
+    if user is not None and user.active:
+        lifetime = link_lifetime(current_app.config, LinkPurpose.RESET)
+        return send_account_email(
+            user.email,
+            "Reset your Guardians Portal password",
+            "reset_password",
+            user=user,
+            link=issue_link(user, LinkPurpose.RESET, lifetime, now),
+            minutes=int(lifetime.total_seconds() // 60),
         )
-    )
-    return queue_email(
-        user.email,
-        "Reset your Guardians Portal password",
-        "reset_password",
-        recipient=user,
-        user=user,
-        link=f"{base_url.rstrip('/')}/auth/reset/{token}",
-        minutes=ttl_minutes,
-    )
+    if email.rpartition("@")[2] in allowed_domains:
+        return send_account_email(
+            email,
+            "Guardians Portal password reset",
+            "reset_no_account",
+            sign_up_link=absolute_url("/auth/signup"),
+        )
+    return None
 
 
-def find_valid_reset_token(token, now):
-    """The unspent, unexpired reset token row for ``token``, or None."""
-    row = db.session.scalar(
-        select(PasswordResetToken).where(
-            PasswordResetToken.token_hash == _token_hash(token)
-        )
-    )
-    if (
-        row is None
-        or row.used_at is not None
-        or row.expires_at <= now
-        or not row.user.active
-    ):
-        return None
-    return row
+def find_valid_reset_link(token, now):
+    """The live reset link for ``token``, or None."""
+    return find_live_link(token, LinkPurpose.RESET, now)
 
 
 def reset_password(token, new_password, now):
-    """Set a new password from a reset token; the token and its siblings are spent."""
-    row = find_valid_reset_token(token, now)
+    """Set a new password from a reset link, which also proves the address;
+    every session ends and the person's other links die."""
+    row = find_valid_reset_link(token, now)
     if row is None:
-        raise DomainError(
-            "password", "This reset link is no longer valid. Ask for a new one."
-        )
+        raise DomainError("password", LINK_INVALID)
     user = row.user
     check_password_policy(
         new_password, email=user.email, display_name=user.display_name
     )
+    end_read_only_transaction(db.session)
+    password_hash = hash_password(new_password)
     # The guarded UPDATE means two concurrent submissions of one link cannot both
-    # succeed; the user's other open links are spent with it.
-    claimed = db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
-    if claimed != 1:
-        raise DomainError(
-            "password", "This reset link is no longer valid. Ask for a new one."
-        )
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
-        )
-        .values(used_at=now)
-    )
-    user.password_hash = hash_password(new_password)
-    end_all_sessions(user)
-    password_changed.send(user, user=user, now=now, how="reset")
+    # succeed.
+    if not spend_link(row, now):
+        raise DomainError("password", LINK_INVALID)
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    _set_password(user, password_hash, now, "reset")
     return user

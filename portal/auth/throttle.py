@@ -1,51 +1,72 @@
-"""Sign-in and reset throttling, per account and per client address.
+"""Throttling of sign-in, sign-up, reset and account email.
 
-Only failed sign-ins count, so a person who types the right password is never
-held up by the attempts of others beyond the per-address limit. Counters live
-in memory by default and in Redis when PORTAL_RATELIMIT_STORAGE_URI is set,
-so several app processes share them.
+Every counter is taken atomically before the work it limits (a Redis INCR,
+or a locked counter in memory), so N requests at once check at most the
+limit's worth of passwords. Counters live in memory by default and in Redis
+when PORTAL_RATELIMIT_STORAGE_URI is set, so several app processes share them.
+
+Sign-in has four counters:
+- per client address: past it, that address is refused for a while;
+- per account, and per account and address: past either, a password is
+  checked only from an address the owner signed in from before; anyone else
+  is offered a one-time sign-in link by email, so strangers cannot lock the
+  owner out and cannot keep guessing;
+- failures across all accounts (password spraying): past it, every account
+  asks for the emailed link from addresses it does not know.
 """
 
-from flask import current_app, request
+import time
+
+from flask import current_app
 from flask_limiter.util import get_remote_address
+from limits import parse
 
 from portal.extensions import limiter
 
 
-def _account_key():
-    return "account:" + request.form.get("email", "").strip().lower()[:254]
+def _item(setting):
+    return parse(current_app.config[setting])
 
 
-def _failed(response):
-    # A successful sign-in redirects; a failed one shows the form again.
-    return response.status_code != 302
+def count(setting, *key):
+    """Count one attempt against the limit named by ``setting``; False when
+    the attempt is over the limit (and must not go ahead)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    return limiter.limiter.hit(_item(setting), setting, *key)
+
+
+def over(setting, *key):
+    """Whether the limit named by ``setting`` is used up, counting nothing."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    return not limiter.limiter.test(_item(setting), setting, *key)
+
+
+def forget(setting, *key):
+    """Clear a counter (a successful sign-in clears its account's)."""
+    limiter.limiter.clear(_item(setting), setting, *key)
+
+
+def seconds_until_reset(setting, *key):
+    reset_at = limiter.limiter.get_window_stats(_item(setting), setting, *key)[0]
+    return max(1, int(reset_at - time.time()))
 
 
 def _config(name):
     return lambda: current_app.config[name]
 
 
-def login_limits(view):
-    view = limiter.limit(
-        _config("PORTAL_LOGIN_LIMIT_PER_ACCOUNT"),
-        key_func=_account_key,
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-account",
-    )(view)
-    return limiter.limit(
-        _config("PORTAL_LOGIN_LIMIT_PER_IP"),
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-ip",
-    )(view)
+def per_address(setting, scope):
+    """A route decorator: every POST from one client address counts, before the
+    view runs (sign-up, reset)."""
 
+    def decorate(view):
+        return limiter.limit(
+            _config(setting),
+            key_func=get_remote_address,
+            methods=["POST"],
+            scope=scope,
+        )(view)
 
-def reset_limits(view):
-    return limiter.limit(
-        _config("PORTAL_RESET_LIMIT_PER_IP"),
-        key_func=get_remote_address,
-        methods=["POST"],
-        scope="reset-ip",
-    )(view)
+    return decorate

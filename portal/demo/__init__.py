@@ -127,6 +127,7 @@ def seed_demo_data(now):
             bio_markdown=bio,
             bio_html=render_user_markdown(bio),
             password_hash=password_hash,
+            email_verified_at=now,
             created_at=now,
         )
         user.role_grants = [RoleGrant(role=role, granted_at=now) for role in roles]
@@ -141,6 +142,7 @@ def seed_demo_data(now):
                 location=location,
                 seniority=seniority,
                 password_hash=password_hash,
+                email_verified_at=now,
                 created_at=now,
             )
         )

@@ -50,6 +50,7 @@ def add_learners(now, password_hash):
                 display_name=name,
                 team=teams[index % len(teams)],
                 password_hash=password_hash,
+                email_verified_at=now,
                 created_at=now,
             )
         )

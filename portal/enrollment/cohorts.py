@@ -12,7 +12,7 @@ from portal.audit.services import record_audit
 from portal.auth.permissions import can_run_program
 from portal.enrollment.models import Cohort, CohortDueDate, Enrollment
 from portal.enrollment.models import EnrollmentStatus as S
-from portal.errors import DomainError, required_text
+from portal.errors import DomainError, required_name
 from portal.extensions import db
 from portal.training.models import Module, ModuleDueDate
 
@@ -65,7 +65,7 @@ def _check_manager(actor):
 
 
 def _check_name(name, cohort=None):
-    name = required_text(name, "name")
+    name = required_name(name, "name")
     clash = db.session.scalar(
         select(Cohort).where(func.lower(Cohort.name) == name.lower())
     )

@@ -31,3 +31,39 @@ def chosen_deliveries(form):
         name: kind.default if kind.fixed else Delivery(getattr(form, name).data)
         for name, kind in KINDS.items()
     }
+
+
+def unsubscribe_form(current):
+    """The form an emailed link opens: per kind, the current choice or less
+    email, never more; kinds nobody may change ("Account security") are left
+    out."""
+
+    class UnsubscribeForm(FlaskForm):
+        pass
+
+    for name, kind in KINDS.items():
+        if kind.fixed:
+            continue
+        now = current[name]
+        setattr(
+            UnsubscribeForm,
+            name,
+            SelectField(
+                kind.label,
+                choices=[
+                    (d.value, d.label) for d in Delivery if d.amount <= now.amount
+                ],
+                description=kind.description,
+                default=now.value,
+            ),
+        )
+    return UnsubscribeForm()
+
+
+def chosen_reductions(form):
+    """The choices made on the unsubscribe form, for the kinds it shows."""
+    return {
+        name: Delivery(getattr(form, name).data)
+        for name, kind in KINDS.items()
+        if not kind.fixed
+    }

@@ -15,6 +15,11 @@ class Delivery(enum.Enum):
     NEVER = "never"
 
     @property
+    def amount(self):
+        """How much email this choice sends, for "only turn email down"."""
+        return {"immediately": 2, "digest": 1, "never": 0}[self.value]
+
+    @property
     def label(self):
         return {
             "immediately": "Email me immediately",

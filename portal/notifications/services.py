@@ -64,6 +64,22 @@ def set_preferences(user, choices):
     db.session.flush()
 
 
+def turn_down_email(user, choices, current):
+    """Save choices made from an emailed link: each may only send less email
+    than ``current`` (the person's choices now), and "Account security" cannot
+    be touched at all."""
+    for name, delivery in choices.items():
+        if kind(name).fixed:
+            raise DomainError(name, f"{kind(name).label} email cannot be changed here.")
+        if delivery.amount > current[name].amount:
+            raise DomainError(
+                name,
+                "From an email link you can only turn email down. "
+                "Sign in to ask for more.",
+            )
+    set_preferences(user, choices)
+
+
 def _bump_unread_group(recipient_id, group_key, now):
     return db.session.execute(
         update(Notification)

@@ -7,11 +7,16 @@ from portal.accounts.models import User
 from portal.auth.forms import PostOnlyForm
 from portal.database import utcnow
 from portal.extensions import db
-from portal.mail.links import user_id_from_preferences_token
+from portal.mail.links import password_fingerprint, read_preferences_token
 from portal.notifications import services
-from portal.notifications.forms import chosen_deliveries, preferences_form
+from portal.notifications.forms import (
+    chosen_deliveries,
+    chosen_reductions,
+    preferences_form,
+    unsubscribe_form,
+)
 from portal.security import safe_next
-from portal.web import paginate
+from portal.web import paginate, run_service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -79,16 +84,28 @@ def preferences():
 
 @bp.route("/email/<token>", methods=["GET", "POST"])
 def email_preferences(token):
-    """Reached from the link in every email without signing in: the signed token
-    names the person and opens only their email preferences."""
-    user_id = user_id_from_preferences_token(token)
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active:
-        abort(404)
-    form = preferences_form(services.preferences_for(user.id))
+    """Reached from the link in every email without signing in: it only turns
+    email down, for the person the live, signed token names."""
+    user = _preferences_link_owner(token)
+    current = services.preferences_for(user.id)
+    form = unsubscribe_form(current)
     if form.validate_on_submit():
-        _save_preferences(user, form)
-        return redirect(url_for("notifications.email_preferences", token=token))
-    return render_template(
-        "notifications/preferences.html", form=form, person=user, token=token
-    )
+        done = run_service(
+            lambda: services.turn_down_email(user, chosen_reductions(form), current),
+            success="Your email preferences are saved.",
+            target=url_for("notifications.email_preferences", token=token),
+            form=form,
+        )
+        if done:
+            return done
+    return render_template("notifications/unsubscribe.html", form=form)
+
+
+def _preferences_link_owner(token):
+    """The active person a live preferences link names; 404 for a forged,
+    expired link or one made before their password last changed."""
+    found = read_preferences_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None or not user.active or password_fingerprint(user) != found[1]:
+        abort(404)
+    return user

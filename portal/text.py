@@ -1,0 +1,46 @@
+"""Names people can trust: one rule for display names and org, team and cohort
+names, used by the forms, the services and the people import alike.
+
+A name is Unicode-normalised (NFKC, so look-alike compatibility forms become
+the plain letters) with its spaces collapsed. Control characters (line breaks
+included), format characters (bidirectional overrides, zero-width spaces and
+joiners), line and paragraph separators, private-use and unassigned code
+points are refused: they let a name reorder or hide what a reader sees, or
+break an email header.
+"""
+
+import unicodedata
+
+# Unicode general categories a name may not contain.
+REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+NAME_PROBLEM = (
+    "Use letters, digits, spaces and punctuation only: line breaks, control "
+    "characters and invisible or direction-changing characters are not allowed."
+)
+
+
+def normalise_name(value):
+    """``value`` NFKC-normalised, stripped, with runs of spaces made one."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return " ".join(text.split(" ")).strip() if text else ""
+
+
+def name_problem(value):
+    """Why ``value`` cannot be a name, or None. ``value`` is normalised first."""
+    text = normalise_name(value)
+    if any(unicodedata.category(ch) in REFUSED_CATEGORIES for ch in text):
+        return NAME_PROBLEM
+    if any(ch.isspace() and ch != " " for ch in text):
+        return NAME_PROBLEM
+    return None
+
+
+def header_text(value, max_length=None):
+    """Text safe for an email header: every control, format or separator
+    character (CR and LF included) becomes a space, and spaces collapse."""
+    text = "".join(
+        " " if unicodedata.category(ch) in REFUSED_CATEGORIES or ch.isspace() else ch
+        for ch in unicodedata.normalize("NFKC", str(value or ""))
+    )
+    text = " ".join(text.split())
+    return text[:max_length] if max_length else text
