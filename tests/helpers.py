@@ -2,6 +2,7 @@
 counting SQL statements."""
 
 import contextvars
+import os
 import re
 from contextlib import contextmanager
 
@@ -44,7 +45,10 @@ def test_config(url, **overrides):
         "PORTAL_FAST_PASSWORD_HASHING": True,
         "PORTAL_LOAD_DEMO_DATA": False,
         "PORTAL_TRAINING_COOLDOWN_MINUTES": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis on the PostgreSQL run of .ci/run, so throttling is proven on both.
+        "RATELIMIT_STORAGE_URI": os.environ.get(
+            "PORTAL_TEST_RATELIMIT_STORAGE_URI", "memory://"
+        ),
         "SERVER_NAME": "portal.test",
     }
     config.update(overrides)

@@ -6,10 +6,11 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from flask import current_app
 from sqlalchemy import select, text
 
 from portal.auth import services
-from portal.auth.models import PasswordResetToken
+from portal.auth.models import AccountLink
 from portal.auth.passwords import verify_password
 from portal.database import utcnow
 from portal.errors import DomainError
@@ -38,11 +39,9 @@ def latest_token(db, email):
 
 
 def issue_token(db, email, now=None, ttl_minutes=60):
+    current_app.config["PORTAL_PASSWORD_RESET_MINUTES"] = ttl_minutes
     services.request_password_reset(
-        email,
-        now=now or utcnow(),
-        ttl_minutes=ttl_minutes,
-        base_url="http://127.0.0.1:5000/",
+        email, now=now or utcnow(), allowed_domains=["example.com"]
     )
     db.session.commit()
     return latest_token(db, email)
@@ -79,7 +78,7 @@ def test_reset_link_is_emailed_through_the_outbox(app, client, db, engineer, cap
     assert token in capsys.readouterr().out
 
 
-def test_unknown_address_gets_the_same_answer_and_no_email(client, db, engineer):
+def test_unknown_address_gets_the_same_answer_and_a_note_instead(client, db, engineer):
     known = ask_for_reset(client, engineer.email)
     unknown = ask_for_reset(client, "nobody@example.com")
 
@@ -88,9 +87,18 @@ def test_unknown_address_gets_the_same_answer_and_no_email(client, db, engineer)
     assert "If that address belongs to an active account" in unescape(
         client.get("/auth/login").text
     )
-    assert db.session.scalars(select(OutboxMessage.to_address)).all() == [
-        engineer.email
-    ]
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    (reset, note) = messages.all()
+    assert (reset.to_address, note.to_address) == (engineer.email, "nobody@example.com")
+    assert RESET_LINK.search(reset.body_text)
+    assert not RESET_LINK.search(note.body_text)
+    assert "no active account uses it" in note.body_text
+
+
+def test_an_address_outside_the_company_gets_no_email(client, db):
+    ask_for_reset(client, "someone@elsewhere.org")
+
+    assert db.session.scalar(select(OutboxMessage)) is None
 
 
 def test_reset_link_sets_the_password_and_works_once(client, db, engineer):
@@ -122,7 +130,7 @@ def test_reset_applies_the_password_policy(client, db, engineer):
     assert response.status_code == 200
     assert "Use at least 12 characters." in response.text
     assert password_is(db, engineer, PASSWORD)
-    assert services.find_valid_reset_token(token, utcnow()) is not None, "not spent"
+    assert services.find_valid_reset_link(token, utcnow()) is not None, "not spent"
 
 
 def test_expired_token_is_refused(client, db, engineer):
@@ -142,10 +150,8 @@ def test_token_is_valid_until_it_expires(db, engineer):
     issued = utcnow()
     token = issue_token(db, engineer.email, now=issued, ttl_minutes=30)
 
-    assert services.find_valid_reset_token(token, issued + timedelta(minutes=29))
-    assert (
-        services.find_valid_reset_token(token, issued + timedelta(minutes=30)) is None
-    )
+    assert services.find_valid_reset_link(token, issued + timedelta(minutes=29))
+    assert services.find_valid_reset_link(token, issued + timedelta(minutes=30)) is None
 
 
 def test_using_a_newer_token_spends_the_older_ones(client, db, engineer):
@@ -160,8 +166,7 @@ def test_using_a_newer_token_spends_the_older_ones(client, db, engineer):
     set_password(client, older, password="older link should not work")
     assert password_is(db, engineer, NEW_PASSWORD)
     assert all(
-        row.used_at is not None
-        for row in db.session.scalars(select(PasswordResetToken))
+        row.used_at is not None for row in db.session.scalars(select(AccountLink))
     )
 
 
@@ -178,23 +183,25 @@ def test_reset_of_a_deactivated_person_is_refused(client, db, engineer):
         services.reset_password(token, NEW_PASSWORD, utcnow())
 
 
-def test_deactivated_person_gets_no_reset_email(client, db, make_user):
+def test_deactivated_person_gets_no_reset_link(client, db, make_user):
     user = make_user(email="left@example.com", active=False)
 
     ask_for_reset(client, user.email)
 
-    assert db.session.scalar(select(OutboxMessage)) is None
-    assert db.session.scalar(select(PasswordResetToken)) is None
+    message = db.session.scalar(select(OutboxMessage))
+    assert "no active account uses it" in message.body_text
+    assert not RESET_LINK.search(message.body_text)
+    assert db.session.scalar(select(AccountLink)) is None
 
 
 def test_token_is_stored_hashed(db, engineer):
     token = issue_token(db, engineer.email)
 
-    row = db.session.scalar(select(PasswordResetToken))
+    row = db.session.scalar(select(AccountLink))
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert row.token_hash != token
     # No column of any stored token row holds the raw token.
-    raw_rows = db.session.execute(text("SELECT * FROM password_reset_tokens")).all()
+    raw_rows = db.session.execute(text("SELECT * FROM account_links")).all()
     assert raw_rows
     assert not any(token in str(value) for row in raw_rows for value in row)
 

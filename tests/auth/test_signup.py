@@ -1,5 +1,6 @@
 """Sign-up: allowed domains, unique addresses, optional team and the password policy."""
 
+import re
 from html import unescape
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.auth.passwords import COMMON_PASSWORDS_FILE, verify_password
+from portal.mail.models import OutboxMessage
 
 GOOD_PASSWORD = "violet tugboat humming quietly"
 
@@ -34,7 +36,21 @@ def a_common_password_of_twelve_or_more():
     return next(w for w in words if len(w) >= 12 and w.isascii() and len(set(w)) >= 4)
 
 
-def test_signup_on_allowed_domain_creates_account_and_signs_in(client, db, make_team):
+def confirm_from_email(client, db, email):
+    """Follow the confirmation link emailed to ``email``: open it, press the button."""
+    body = db.session.scalars(
+        select(OutboxMessage.body_text)
+        .where(OutboxMessage.to_address == email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    path = re.search(r"http://127\.0\.0\.1:5000(/auth/confirm/[\w-]+)", body).group(1)
+    assert client.get(path).status_code == 200
+    return client.post(path)
+
+
+def test_signup_creates_a_pending_account_that_the_emailed_link_confirms(
+    client, db, make_team
+):
     team = make_team(name="Checkout")
 
     response = sign_up(
@@ -45,7 +61,8 @@ def test_signup_on_allowed_domain_creates_account_and_signs_in(client, db, make_
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/auth/login"
+    assert "Check your inbox" in unescape(client.get("/auth/login").text)
     user = db.session.scalar(
         select(User).where(User.email == "grace.hopper@example.com")
     )
@@ -53,8 +70,15 @@ def test_signup_on_allowed_domain_creates_account_and_signs_in(client, db, make_
     assert user.display_name == "Grace Hopper"
     assert user.team_id == team.id
     assert user.active and user.roles == set()
-    home = client.get("/")
-    assert "Welcome, Grace Hopper" in home.text
+    assert user.email_verified_at is None
+    assert "Welcome, Grace Hopper" not in client.get("/").text
+
+    confirmed = confirm_from_email(client, db, "grace.hopper@example.com")
+
+    assert confirmed.headers["Location"] == "/"
+    db.session.refresh(user)
+    assert user.email_verified_at is not None
+    assert "Welcome, Grace Hopper" in client.get("/").text
 
 
 def test_signup_follows_configured_domains(app_factory, db):
@@ -77,6 +101,7 @@ def test_signup_without_team_is_allowed(client, db):
     assert response.status_code == 302
     user = db.session.scalar(select(User))
     assert user.team_id is None
+    confirm_from_email(client, db, user.email)
     assert "No team yet" in client.get("/").text
 
 
@@ -96,13 +121,19 @@ def test_signup_on_other_domain_is_refused_and_creates_nothing(client, db, email
     assert user_count(db) == 0
 
 
-def test_duplicate_email_is_refused_case_insensitively(client, db, engineer):
+def test_a_used_address_answers_like_a_new_one_and_tells_its_owner(
+    client, db, engineer
+):
     response = sign_up(client, email="ENGINEER@Example.com", display_name="Copycat")
 
-    assert response.status_code == 200
-    assert "An account already uses this address" in unescape(response.text)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert "Check your inbox" in unescape(client.get("/auth/login").text)
     assert user_count(db) == 1
     assert db.session.scalar(select(User.display_name)) == "Eli Engineer"
+    notice = db.session.scalar(select(OutboxMessage))
+    assert notice.to_address == engineer.email
+    assert "Someone tried to create a Guardians Portal account" in notice.body_text
 
 
 def test_unknown_team_is_refused(client, db):

@@ -1,8 +1,12 @@
 """Password changes, resets and deactivation end every other session at once."""
 
+import hashlib
+
 import pytest
+from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.auth.models import UserSession
 from tests.helpers import PASSWORD, login_as
 from tests.security.conftest import is_signed_in, newest_reset_token, shows_landing_page
 
@@ -129,16 +133,19 @@ def test_reset_link_works_once(app, engineer):
     assert again.headers["Location"] == "/auth/reset"
 
 
-def test_session_is_cleared_at_sign_in(client, engineer):
+def test_session_is_cleared_at_sign_in(client, db, engineer):
     with client.session_transaction() as session:
         session["planted"] = "set before sign-in"
-        session["_user_id"] = "999.1"
+        session["_user_id"] = "planted-session-token"
 
     login_as(client, engineer)
 
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == f"{engineer.id}.{engineer.session_version}"
+        token = session["_user_id"]
+    row = db.session.scalar(select(UserSession))
+    assert row.user_id == engineer.id
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_sign_out_ends_the_remember_cookie_too(app, signed_in, engineer):
