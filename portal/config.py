@@ -111,6 +111,8 @@ def load_config():
         "PORTAL_ACCOUNT_EMAIL_LIMIT": _env("ACCOUNT_EMAIL_LIMIT", "5 per hour"),
         "PORTAL_PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        # portal.auth.throttle gives attempts back, which needs fixed windows.
+        "RATELIMIT_STRATEGY": "fixed-window",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),

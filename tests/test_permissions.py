@@ -7,6 +7,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from portal import permission_predicates
+from portal.auth.models import UserSession
 from portal.enrollment import permissions as enrollment_permissions
 
 ROLES = {
@@ -47,9 +48,22 @@ def people(make_user):
     return made
 
 
+# Predicates about one object: tested here and by the object-access sweep.
+OBJECT_PREDICATES = {"can_manage_session"}
+
+
 def test_every_predicate_is_in_the_matrix():
     names = set(vars(permission_predicates()))
-    assert names == set(ALLOWED), "add each predicate to ALLOWED"
+    assert names == set(ALLOWED) | OBJECT_PREDICATES, "add each predicate to ALLOWED"
+
+
+def test_only_the_owner_manages_a_signed_in_session(people, make_user):
+    owner = make_user()
+    row = UserSession(user_id=owner.id)
+    check = permission_predicates().can_manage_session
+
+    assert check(owner, row)
+    assert not any(check(person, row) for person in people.values())
 
 
 @pytest.mark.parametrize("predicate", sorted(ALLOWED))

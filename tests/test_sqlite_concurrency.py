@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
-from portal.accounts.models import Org, Team, User
-from portal.database import utcnow
+from portal.accounts.models import Org, Team
 from portal.extensions import db
 from tests.helpers import test_config as portal_test_config
 
@@ -34,17 +33,15 @@ def sqlite_app(tmp_path):
 def _write(app, thread_number, write_number, counter_user_id):
     """One request's worth of work: read a counter, bump it, insert a row."""
     with app.app_context():
-        counter = db.session.get(User, counter_user_id)
-        counter.session_version = counter.session_version + 1
+        counter = db.session.get(Org, counter_user_id)
+        counter.guardian_ratio_target = counter.guardian_ratio_target + 1
         db.session.add(Org(name=f"Org {thread_number}-{write_number}", description=""))
         db.session.commit()
 
 
 def test_concurrent_writers_neither_fail_nor_lose_updates(sqlite_app):
     with sqlite_app.app_context():
-        counter = User(
-            email="counter@example.com", display_name="Counter", created_at=utcnow()
-        )
+        counter = Org(name="Counter", description="", guardian_ratio_target=1)
         db.session.add(counter)
         db.session.commit()
         counter_id = counter.id
@@ -68,9 +65,9 @@ def test_concurrent_writers_neither_fail_nor_lose_updates(sqlite_app):
 
     assert errors == []
     with sqlite_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Org)) == 200
+        assert db.session.scalar(select(func.count()).select_from(Org)) == 1 + 200
         # Every read-then-update saw the previous commit: no update was lost.
-        assert db.session.get(User, counter_id).session_version == 1 + 200
+        assert db.session.get(Org, counter_id).guardian_ratio_target == 1 + 200
 
 
 def test_engine_connections_use_wal_foreign_keys_and_a_busy_timeout(sqlite_app):

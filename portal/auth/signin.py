@@ -93,6 +93,7 @@ def sign_in_with_password(email, password, *, address, user_agent, remember, now
     if user.email_verified_at is None:
         send_confirmation(user, now)
         return SignIn(Outcome.UNCONFIRMED, user)
+    throttle.refund("PORTAL_LOGIN_LIMIT_PER_IP", address)
     throttle.forget("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", email)
     throttle.forget("PORTAL_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS", email, address)
     return SignIn(

@@ -6,7 +6,9 @@ limit's worth of passwords. Counters live in memory by default and in Redis
 when PORTAL_RATELIMIT_STORAGE_URI is set, so several app processes share them.
 
 Sign-in has four counters:
-- per client address: past it, that address is refused for a while;
+- per client address: past it, that address is refused for a while (a
+  right password gives its attempt back, so colleagues behind one address
+  are held up by failures only);
 - per account, and per account and address: past either, a password is
   checked only from an address the owner signed in from before; anyone else
   is offered a one-time sign-in link by email, so strangers cannot lock the
@@ -28,28 +30,45 @@ def _item(setting):
     return parse(current_app.config[setting])
 
 
+def _ids(setting, key):
+    """The counter's identifiers, under RATELIMIT_KEY_PREFIX like Flask-Limiter's
+    own, so portals sharing one Redis keep apart."""
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), setting, *key)
+
+
 def count(setting, *key):
     """Count one attempt against the limit named by ``setting``; False when
     the attempt is over the limit (and must not go ahead)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
-    return limiter.limiter.hit(_item(setting), setting, *key)
+    return limiter.limiter.hit(_item(setting), *_ids(setting, key))
 
 
 def over(setting, *key):
     """Whether the limit named by ``setting`` is used up, counting nothing."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return False
-    return not limiter.limiter.test(_item(setting), setting, *key)
+    return not limiter.limiter.test(_item(setting), *_ids(setting, key))
+
+
+def refund(setting, *key):
+    """Give back one counted attempt (a sign-in that turned out right), so a
+    limit counts failures yet was taken before the password was checked.
+    Fixed windows (RATELIMIT_STRATEGY) keep one counter a negative step undoes."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    item = _item(setting)
+    strategy = limiter.limiter
+    strategy.storage.incr(item.key_for(*_ids(setting, key)), item.get_expiry(), amount=-1)
 
 
 def forget(setting, *key):
     """Clear a counter (a successful sign-in clears its account's)."""
-    limiter.limiter.clear(_item(setting), setting, *key)
+    limiter.limiter.clear(_item(setting), *_ids(setting, key))
 
 
 def seconds_until_reset(setting, *key):
-    reset_at = limiter.limiter.get_window_stats(_item(setting), setting, *key)[0]
+    reset_at = limiter.limiter.get_window_stats(_item(setting), *_ids(setting, key))[0]
     return max(1, int(reset_at - time.time()))
 
 

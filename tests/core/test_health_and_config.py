@@ -213,13 +213,32 @@ def test_forbidden_page_is_the_friendly_403(client, engineer):
     assert "You do not have permission to see this page." in response.text
 
 
-def test_too_many_failed_sign_ins_is_the_friendly_429(client, engineer):
+def test_too_many_failed_sign_ins_from_one_address_is_a_429_that_says_why(
+    app_factory,
+):
+    app = app_factory(PORTAL_LOGIN_LIMIT_PER_IP="3 per 15 minutes")
+    client = app.test_client()
+    statuses = [
+        client.post(
+            "/auth/login",
+            data={"email": f"guess{n}@example.com", "password": "not the password"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200] * 3 + [429]
+    response = client.post(
+        "/auth/login", data={"email": "guess9@example.com", "password": "x"}
+    )
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many sign-in attempts from your network" in response.text
+
+
+def test_too_many_sign_ins_to_one_account_asks_for_the_emailed_link(client, engineer):
     attempt = {"email": engineer.email, "password": "not the password"}
     statuses = [client.post("/auth/login", data=attempt).status_code for _ in range(6)]
-    assert statuses == [200] * 5 + [429]
-    response = client.post("/auth/login", data=attempt)
-    assert response.status_code == 429
-    assert "Too many attempts" in response.text
+    assert statuses == [200] * 5 + [302]
+    assert "needs a link from its inbox" in client.get("/auth/login").text
 
 
 def test_unexpected_error_rolls_back_and_shows_the_friendly_500(app_factory):

@@ -6,11 +6,15 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
+from portal.auth.links import issue_link
+from portal.auth.models import LinkPurpose
 from portal.auth.services import request_password_reset
+from portal.auth.sessions import start_session
 from portal.config import PROJECT_ROOT
 from portal.database import utcnow
 from portal.enrollment import cohorts
@@ -79,7 +83,7 @@ def reset_token(app, db):
 
     def issue(user):
         request_password_reset(
-            user.email, now=utcnow(), ttl_minutes=60, base_url="http://portal.test"
+            user.email, now=utcnow(), allowed_domains=["example.com"]
         )
         db.session.commit()
         return newest_reset_token(user.email)
@@ -127,6 +131,16 @@ def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
     )
     db.session.commit()
     preferences_token = preferences_url(target).rpartition("/")[2]
+    links = _account_links(target)
+    device = start_session(
+        target,
+        remember=False,
+        user_agent="Firefox",
+        address="192.0.2.10",
+        now=utcnow(),
+        config=current_app.config,
+    )
+    db.session.commit()
     training = _training_objects(db, target, make_user(), tmp_path / "modules")
     return {
         **training,
@@ -136,10 +150,25 @@ def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
         "team_id": team.id,
         "role": Role.GUARDIAN.value,
         "notification_id": notification.id,
-        # Each route names its own token: reset links and email-preference links.
+        "session_id": device.id,
+        # Each route names its own token: reset, confirmation, sign-in and
+        # email-preference links.
         "auth.reset_password:token": reset_token(target),
+        **links,
         "notifications.email_preferences:token": preferences_token,
     }
+
+
+def _account_links(target):
+    """Live confirmation and sign-in links for the target, by route."""
+    links = {}
+    for endpoint, purpose in (
+        ("auth.confirm_email", LinkPurpose.VERIFY_EMAIL),
+        ("auth.sign_in_link", LinkPurpose.SIGN_IN),
+    ):
+        url = issue_link(target, purpose, timedelta(hours=1), utcnow())
+        links[f"{endpoint}:token"] = url.rpartition("/")[2]
+    return links
 
 
 def _training_objects(db, target, graduate, modules_dir):

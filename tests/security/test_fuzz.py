@@ -27,6 +27,8 @@ from sqlalchemy import select, update
 
 from portal import create_app
 from portal.accounts.models import Role, User
+from portal.auth.sessions import start_session
+from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from tests.helpers import test_config as portal_test_config
@@ -170,12 +172,20 @@ def _client_for(app, user):
     if user is None:
         return client
     _db.session.execute(update(User).where(User.id == user.id).values(active=True))
-    _db.session.commit()
-    version = _db.session.scalar(select(User.session_version).where(User.id == user.id))
+    person = _db.session.get(User, user.id)
+    start_session(
+        person,
+        remember=False,
+        user_agent="fuzz",
+        address="127.0.0.1",
+        now=utcnow(),
+        config=app.config,
+    )
+    token = person.session_token
     _db.session.commit()
     with client.session_transaction() as session:
         session.clear()
-        session["_user_id"] = f"{user.id}.{version}"
+        session["_user_id"] = token
         session["_fresh"] = True
     return client
 

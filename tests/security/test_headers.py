@@ -131,8 +131,10 @@ def test_production_sends_hsts(production_app, engineer):
 def test_production_cookies_are_secure(production_app, engineer):
     response = login_as(production_app.test_client(), engineer, remember=True)
 
-    for name in ("session", "remember_token"):
+    for name in ("__Host-session", "__Host-remember"):
         flags = _session_cookie(response, name)
+        assert "path=/" in flags
+        assert not any(flag.startswith("domain=") for flag in flags)
         assert "secure" in flags
         assert "httponly" in flags
         assert "samesite=lax" in flags

@@ -39,12 +39,15 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.accounts.models import Role, RoleGrant
+from portal.auth.links import issue_link
+from portal.auth.models import LinkPurpose
 from portal.auth.services import request_password_reset
+from portal.auth.sessions import start_session
 from portal.database import utcnow
 from portal.enrollment import cohorts
 from portal.enrollment import services as enrollment_services
 from portal.extensions import db
-from portal.mail.links import PREFERENCES_SALT, preferences_url
+from portal.mail.links import PREFERENCES_SALT, password_fingerprint, preferences_url
 from portal.notifications.kinds import Delivery
 from portal.notifications.services import notify, set_preferences
 from portal.training import services as training_services
@@ -67,6 +70,7 @@ DIRECTORY = "every colleague"  # public directory data: 200, GET only
 REFUSED = {OWNER_ONLY: {404}, PROGRAM: {403, 404}, ADMIN: {403, 404}}
 GUESSED_LINK = "a guessed link"  # 404
 RESET_LINK_REFUSED = (302, "/auth/reset")  # the reset page's own "no longer valid"
+SIGNED_IN_ALREADY = (302, "/")  # a link page sends a signed-in person home
 
 # URL parameters that name no object anyone owns.
 NOT_OBJECTS = {
@@ -121,6 +125,11 @@ class SecretLink:
     secret: object
     shown_on: tuple = ()
     data: dict = field(default_factory=dict)
+
+    # The genuine link of each endpoint, when one object has several
+    # (``values["links"][endpoint]``); otherwise ``values`` itself.
+    def genuine(self, endpoint, values):
+        return values.get("links", {}).get(endpoint, values)
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,23 @@ def _notification(world, owner):
     return [{"notification_id": notification.id}]
 
 
+DEVICE_ADDRESS = "203.0.113.77"
+
+
+def _other_device(world, owner):
+    """A second browser the owner is signed in on."""
+    row = start_session(
+        owner,
+        remember=True,
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0",
+        address=DEVICE_ADDRESS,
+        now=utcnow(),
+        config=current_app.config,
+    )
+    db.session.commit()
+    return [{"session_id": row.id}]
+
+
 def _person(world, owner):
     db.session.add(RoleGrant(user=owner, role=Role.GUARDIAN, granted_at=utcnow()))
     db.session.commit()
@@ -264,14 +290,21 @@ def _certificate_guesses(values):
     ]
 
 
-def _reset_link(world, owner):
-    request_password_reset(
-        owner.email, now=utcnow(), ttl_minutes=60, base_url="http://portal.test"
-    )
+def _account_links(world, owner):
+    """A reset link, and the confirmation and sign-in links of the same kind."""
+    request_password_reset(owner.email, now=utcnow(), allowed_domains=["example.com"])
     db.session.commit()
     token = newest_reset_token(owner.email)
     stored = hashlib.sha256(token.encode()).hexdigest()
-    return [{"token": token, "stored_hash": stored}]
+    links = {}
+    for endpoint, purpose in (
+        ("auth.confirm_email", LinkPurpose.VERIFY_EMAIL),
+        ("auth.sign_in_link", LinkPurpose.SIGN_IN),
+    ):
+        url = issue_link(owner, purpose, timedelta(hours=1), utcnow())
+        links[endpoint] = {"token": url.rpartition("/")[2]}
+    db.session.commit()
+    return [{"token": token, "stored_hash": stored, "links": links}]
 
 
 def _reset_guesses(values):
@@ -283,14 +316,20 @@ def _reset_guesses(values):
 
 
 def _preferences_link(world, owner):
-    set_preferences(owner, {"roles": Delivery.NEVER})
+    set_preferences(owner, {"enrollment": Delivery.NEVER})
     db.session.commit()
-    return [{"token": preferences_url(owner).rpartition("/")[2], "user_id": owner.id}]
+    return [
+        {
+            "token": preferences_url(owner).rpartition("/")[2],
+            "user_id": owner.id,
+            "fingerprint": password_fingerprint(owner),
+        }
+    ]
 
 
 def _preferences_guesses(values):
     """Links naming A that were not signed by the portal for email preferences."""
-    payload = {"user": values["user_id"]}
+    payload = {"user": values["user_id"], "pw": values["fingerprint"]}
     wrong_key = URLSafeTimedSerializer("not the portal's key", salt=PREFERENCES_SALT)
     other_salt = URLSafeTimedSerializer(current_app.secret_key, salt="other-purpose")
     return [{"token": wrong_key.dumps(payload)}, {"token": other_salt.dumps(payload)}]
@@ -351,6 +390,13 @@ KINDS = {
         reveals=lambda v: [MOTIVATION],
     ),
     "EnrollmentEvent": PartOf("Enrollment", "an application's history"),
+    "UserSession": Owned(
+        make=_other_device,
+        routes={"devices.revoke": OWNER_ONLY},
+        pages=("/profile/devices",),
+        link="/profile/devices/{session_id}/revoke",
+        reveals=lambda v: [DEVICE_ADDRESS],
+    ),
     "Notification": Owned(
         make=_notification,
         routes={"notifications.open_notification": OWNER_ONLY},
@@ -363,7 +409,7 @@ KINDS = {
         routes={"notifications.email_preferences": GUESSED_LINK},
         guesses=_preferences_guesses,
         secret=lambda v: v["token"],
-        data={"notifications.email_preferences": lambda v: {"roles": "immediately"}},
+        data={"notifications.email_preferences": lambda v: {"roles": "never"}},
     ),
     "Certificate": SecretLink(
         make=_certificate,
@@ -378,9 +424,13 @@ KINDS = {
         shown_on=("/training/progress",),
         data={"training.revoke_certificate": lambda v: {"reason": "forged"}},
     ),
-    "PasswordResetToken": SecretLink(
-        make=_reset_link,
-        routes={"auth.reset_password": RESET_LINK_REFUSED},
+    "AccountLink": SecretLink(
+        make=_account_links,
+        routes={
+            "auth.reset_password": RESET_LINK_REFUSED,
+            "auth.confirm_email": SIGNED_IN_ALREADY,
+            "auth.sign_in_link": SIGNED_IN_ALREADY,
+        },
         guesses=_reset_guesses,
         secret=lambda v: v["token"],
         data={
@@ -727,7 +777,7 @@ def test_the_genuine_link_works(client, world, owner, signed_in, kind):
     for endpoint in row.routes:
         for rule in _object_rules(endpoint):
             if "GET" in rule.methods:
-                path = _path(rule, values)
+                path = _path(rule, row.genuine(endpoint, values))
                 assert client.get(path).status_code == 200, path
     own = signed_in(owner)
     for page in row.shown_on:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal import create_app
 from portal.accounts.models import Org, Role, Team, User
 from portal.audit.models import AuditEvent
+from portal.auth.models import UserSession
 from portal.database import utcnow
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
@@ -85,6 +86,14 @@ EXPECTED = {
     "auth.change_password": signed_in_only(),
     "auth.forgot_password": everyone(OK),
     "auth.reset_password": everyone(OK),
+    # The emailed link is the credential; a signed-in person is sent home.
+    "auth.confirm_email": signed_out_only(),
+    "auth.sign_in_link": signed_out_only(),
+    "devices.index": signed_in_only(),
+    # The session is the target's: nobody else can end it.
+    "devices.revoke": signed_in_only(NOT_FOUND),
+    # Signing out everywhere ends the actor's own sessions, this one included.
+    "devices.revoke_all": everyone(TO_LOGIN),
     "accounts.profile": signed_in_only(),
     # An empty form closes one's own account and signs out; the last admin
     # is refused and sent back to the profile page.
@@ -285,7 +294,9 @@ def test_intruder_cannot_deactivate_a_colleague(db, intruder_client, victim):
     assert response.status_code == FORBIDDEN
     victim = _fresh(db, User, victim.id)
     assert victim.active and victim.deactivated_at is None
-    assert victim.session_version == 1
+    assert not db.session.scalars(
+        select(UserSession).where(UserSession.revoked_at.is_not(None))
+    ).all()
 
 
 def test_intruder_cannot_grant_themselves_admin(db, intruder_client, intruder):

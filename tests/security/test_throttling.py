@@ -1,4 +1,9 @@
-"""Failed sign-ins are throttled per account and per client address."""
+"""Sign-ins are throttled per account and per client address.
+
+Past the account's limit, an address the owner never signed in from gets the
+emailed one-time link instead of a password check (so strangers cannot lock
+the owner out); past the address's limit, that address gets a 429.
+"""
 
 import pytest
 
@@ -30,8 +35,14 @@ def signs_in(app, user, ip="127.0.0.1"):
 
 def assert_throttled(response):
     assert response.status_code == 429
-    assert "Too many attempts" in response.text
-    assert "Wait a few minutes" in response.text
+    assert "Too many sign-in attempts from your network" in response.text
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def assert_needs_link(response):
+    """No password was checked: the answer is the emailed link, for anyone."""
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
 
 
 def assert_failed(response):
@@ -39,13 +50,24 @@ def assert_failed(response):
     assert "do not match an active account" in response.text
 
 
-def test_fourth_attempt_on_one_account_is_refused_even_with_the_right_password(
+def test_fourth_attempt_on_one_account_needs_the_link_even_with_the_right_password(
     throttled_app, engineer
 ):
     for _ in range(3):
-        assert_failed(attempt(throttled_app, engineer.email, WRONG))
+        assert_failed(attempt(throttled_app, engineer.email, WRONG, ATTACKER_IP))
 
-    assert_throttled(attempt(throttled_app, engineer.email, PASSWORD))
+    assert_needs_link(attempt(throttled_app, engineer.email, PASSWORD, ATTACKER_IP))
+
+
+def test_the_owner_still_signs_in_from_an_address_they_used_before(
+    throttled_app, engineer
+):
+    assert signs_in(throttled_app, engineer, OTHER_IP)
+    for _ in range(3):
+        assert_failed(attempt(throttled_app, engineer.email, WRONG, ATTACKER_IP))
+
+    assert_needs_link(attempt(throttled_app, engineer.email, PASSWORD, ATTACKER_IP))
+    assert signs_in(throttled_app, engineer, OTHER_IP)
 
 
 def test_account_limit_ignores_case_and_spaces_in_the_email(throttled_app, engineer):
@@ -56,7 +78,7 @@ def test_account_limit_ignores_case_and_spaces_in_the_email(throttled_app, engin
     ):
         assert_failed(attempt(throttled_app, variant, WRONG))
 
-    assert_throttled(attempt(throttled_app, engineer.email, PASSWORD))
+    assert_needs_link(attempt(throttled_app, engineer.email, PASSWORD))
 
 
 def test_other_account_from_the_same_address_still_signs_in(
@@ -98,16 +120,16 @@ def test_unknown_accounts_are_throttled_like_known_ones(throttled_app):
     for _ in range(3):
         assert_failed(attempt(throttled_app, "nobody@example.com", WRONG))
 
-    assert_throttled(attempt(throttled_app, "nobody@example.com", WRONG))
+    assert_needs_link(attempt(throttled_app, "nobody@example.com", WRONG))
 
 
-def test_successful_sign_ins_do_not_count(throttled_app, engineer):
-    for _ in range(5):
-        assert signs_in(throttled_app, engineer)
+def test_successful_sign_ins_do_not_count(throttled_app, engineer, make_user):
+    for _ in range(12):
+        assert signs_in(throttled_app, engineer, ATTACKER_IP)
     for _ in range(3):
-        assert_failed(attempt(throttled_app, engineer.email, WRONG))
+        assert_failed(attempt(throttled_app, engineer.email, WRONG, OTHER_IP))
 
-    assert_throttled(attempt(throttled_app, engineer.email, PASSWORD))
+    assert_needs_link(attempt(throttled_app, engineer.email, PASSWORD, OTHER_IP))
 
 
 def test_viewing_the_sign_in_page_is_not_throttled(throttled_app, engineer):

@@ -44,9 +44,8 @@ def test_failed_sign_ins_counted_by_one_worker_block_the_other(
     blocked = worker_a.test_client().post(
         "/auth/login", data={"email": email, "password": PASSWORD}
     )
-    assert blocked.status_code == 429
-    assert "Too many attempts" in blocked.text
-    assert worker_b.test_client().post("/auth/login", data=wrong).status_code == 429
+    assert blocked.status_code == 302, "no password checked: the emailed link"
+    assert worker_b.test_client().post("/auth/login", data=wrong).status_code == 302
     # The counters really live in Redis, where another process would see them.
     stored = list(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{key_prefix}*"))
-    assert any(b"login-account" in key for key in stored), stored
+    assert any(b"PORTAL_LOGIN_LIMIT_PER_ACCOUNT" in key for key in stored), stored

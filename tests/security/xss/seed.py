@@ -122,7 +122,7 @@ def _guardians(people, manager, now, how_many):
 
 
 def _reset_token(user, now):
-    request_password_reset(user.email, now=now, ttl_minutes=60, base_url="http://x")
+    request_password_reset(user.email, now=now, allowed_domains=["example.com"])
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.to_address == user.email)
     ).first()
