@@ -14,11 +14,13 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).parent / "artifacts"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 60
-# Failed sign-ins per account before the 429 page; small so the journey is short.
+# Sign-ins per account before an unknown address needs the emailed link
+# (small, so the journey is short).
 LOGIN_LIMIT = 3
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -85,13 +88,29 @@ def _server_env(database):
 class PortalServer:
     """The running portal: its address, and a way to add data the journeys need."""
 
-    def __init__(self, base_url, env, log_path):
+    def __init__(self, base_url, env, log_path, database):
         self.base_url = base_url
         self.env = env
         self.log_path = log_path
+        self.database = database
 
     def url(self, path):
         return self.base_url + path
+
+    def emailed_link(self, address, path_prefix):
+        """The newest link under ``path_prefix`` in the outbox for ``address``:
+        what the person would open from their inbox."""
+        with closing(sqlite3.connect(self.database)) as connection:
+            bodies = connection.execute(
+                "SELECT body_text FROM outbox_messages WHERE to_address = ? "
+                "ORDER BY id DESC",
+                (address,),
+            ).fetchall()
+        for (body,) in bodies:
+            match = re.search(re.escape(self.base_url + path_prefix) + r"[\w-]+", body)
+            if match:
+                return match.group(0)
+        raise AssertionError(f"no {path_prefix} link was emailed to {address}")
 
     def seed(self, *args):
         _run([str(BIN / "python"), "-m", "tests.e2e.seed", *args], self.env)
@@ -129,7 +148,8 @@ def _wait_until_healthy(url, process, log_path):
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory):
     """A migrated, seeded portal served by `flask devserver` on a free port."""
-    env = _server_env(tmp_path_factory.mktemp("e2e") / "e2e.db")
+    database = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    env = _server_env(database)
     flask = str(BIN / "flask")
     _run([flask, "db", "upgrade"], env)
     _run([flask, "content", "sync"], env)
@@ -149,7 +169,7 @@ def portal(tmp_path_factory):
         )
     try:
         _wait_until_healthy(base_url + "/healthz", process, log_path)
-        yield PortalServer(base_url, env, log_path)
+        yield PortalServer(base_url, env, log_path, database)
     finally:
         process.terminate()
         try:

@@ -94,6 +94,7 @@ def setup(now):
             location=person.location,
             seniority=person.seniority,
             password_hash=password_hash,
+            email_verified_at=now,
             created_at=now,
         )
         user.role_grants = [RoleGrant(role=r, granted_at=now) for r in person.roles]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
+from portal.text import name_problem
+
 PAYLOADS_FILE = Path(__file__).with_name("payloads.txt")
 SENTINEL = re.compile(r"__xss\((\d+)\)")
 TAG = re.compile(r"~(\d+)~")
@@ -63,12 +65,17 @@ def single_line(text):
     return text.replace("\r", "").replace("\n", " ")
 
 
-def pack(payloads, capacity, multiline):
+def pack(payloads, capacity, multiline, names=False):
     """Payloads packed into as few values as fit ``capacity`` characters, each
-    with room left for its tag (first fit, longest first)."""
+    with room left for its tag (first fit, longest first). A name field
+    (``names``) gets only the payloads the portal's name rule lets through:
+    the others are refused by design (portal/text.py), and proven so by the
+    name tests."""
     separator = "\n\n" if multiline else " "
     room = capacity - len("~00000~") - len(separator)
     texts = [(p.number, p.text if multiline else single_line(p.text)) for p in payloads]
+    if names:
+        texts = [(number, text) for number, text in texts if not name_problem(text)]
     bins = []
     for number, text in sorted(texts, key=lambda item: -len(item[1])):
         if len(text) > room:
@@ -92,18 +99,18 @@ class Packer:
         self._numbers = count(1)
         self._packed = {}
 
-    def chunks(self, capacity, multiline):
-        key = (capacity, multiline)
+    def chunks(self, capacity, multiline, names=False):
+        key = (capacity, multiline, names)
         if key not in self._packed:
-            self._packed[key] = pack(self.payloads, capacity, multiline)
+            self._packed[key] = pack(self.payloads, capacity, multiline, names)
         return self._packed[key]
 
-    def needed(self, capacity, multiline):
-        return len(self.chunks(capacity, multiline)[0])
+    def needed(self, capacity, multiline, names=False):
+        return len(self.chunks(capacity, multiline, names)[0])
 
-    def value(self, label, capacity, index, multiline=False):
+    def value(self, label, capacity, index, multiline=False, names=False):
         """The ``index``-th value for a field (values repeat once all are used)."""
-        bins, separator = self.chunks(capacity, multiline)
+        bins, separator = self.chunks(capacity, multiline, names)
         items = bins[index % len(bins)]
         tag = next(self._numbers)
         fitting = {number for chunk in bins for number, _ in chunk}

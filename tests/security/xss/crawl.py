@@ -170,7 +170,7 @@ class Crawler:
 
     def needed(self, family):
         return max(
-            self.packer.needed(self._cap(family, f), f.multiline)
+            self.packer.needed(self._cap(family, f), f.multiline, f.is_name)
             for f in family.form.fuzzed_fields
         )
 
@@ -245,7 +245,7 @@ class Crawler:
         def text_for(f):
             label = f"{family.endpoint}.{f.name}"
             cap = self._cap(family, f)
-            value = self.packer.value(label, cap, index, f.multiline)
+            value = self.packer.value(label, cap, index, f.multiline, f.is_name)
             tags[label] = int(value[1 : value.index("~", 1)])
             return value
 

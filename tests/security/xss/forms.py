@@ -13,6 +13,10 @@ UNSENT = {"submit", "button", "reset", "image", "file"}
 NEW_PASSWORD = "Quartz-lantern-97-harbour"
 
 
+# The inputs the portal's name rule (portal/text.py) applies to.
+NAME_INPUTS = {"display_name", "name"}
+
+
 @dataclass
 class Field:
     name: str
@@ -35,6 +39,11 @@ class Field:
     @property
     def multiline(self):
         return self.kind == "textarea"
+
+    @property
+    def is_name(self):
+        """A person's, org's, team's or cohort's name (portal.forms.name_field)."""
+        return self.kind != "textarea" and self.name in NAME_INPUTS
 
 
 @dataclass

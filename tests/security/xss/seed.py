@@ -49,6 +49,7 @@ class _People:
             email=f"{label}{number}@example.com",
             display_name=f"{label.capitalize()} {number}",
             password_hash=self.password_hash,
+            email_verified_at=self.now,
             team=self.team,
             location="Lisbon",
             created_at=self.now,

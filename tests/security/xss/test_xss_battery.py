@@ -103,6 +103,8 @@ def battery_app(app_factory, chromium_present):
         WTF_CSRF_ENABLED=True,
         # Chromium keeps the static files instead of asking for each page.
         SEND_FILE_MAX_AGE_DEFAULT=3600,
+        # It signs many people up from one address.
+        PORTAL_SIGNUP_LIMIT_PER_IP="10000 per hour",
     )
     with app.app_context():
         yield app
