@@ -5,6 +5,8 @@ rules, and none of the 10,000 most common passwords (the list in
 ``data/common_passwords.txt``, ordered by frequency).
 """
 
+import os
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,13 @@ MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 
 _hasher = PasswordHasher()
+# argon2 is slow on purpose and frees the interpreter while it works: a burst
+# of sign-ins would otherwise take every core and leave other pages waiting.
+# At most this many hashes or checks run at once in one process; the rest wait
+# their turn without using the processor.
+_at_once = threading.BoundedSemaphore(
+    int(os.environ.get("PORTAL_PASSWORD_CHECKS_AT_ONCE", "2"))
+)
 
 
 def use_fast_hashing_for_tests():
@@ -38,17 +47,19 @@ def _dummy_hash():
 
 
 def hash_password(password):
-    return _hasher.hash(password)
+    with _at_once:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash, password):
     """True when ``password`` matches; spends the same time when there is no hash."""
+    reference = password_hash or _dummy_hash()
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(
-            password_hash
-        )
+        with _at_once:
+            matches = _hasher.verify(reference, password)
     except (VerificationError, InvalidHashError):
         return False
+    return matches and bool(password_hash)
 
 
 def check_password_policy(password, *, email="", display_name=""):

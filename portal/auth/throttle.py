@@ -58,8 +58,8 @@ def refund(setting, *key):
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     item = _item(setting)
-    strategy = limiter.limiter
-    strategy.storage.incr(item.key_for(*_ids(setting, key)), item.get_expiry(), amount=-1)
+    key_name = item.key_for(*_ids(setting, key))
+    limiter.limiter.storage.incr(key_name, item.get_expiry(), amount=-1)
 
 
 def forget(setting, *key):
