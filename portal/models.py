@@ -2,7 +2,11 @@
 
 from portal.accounts.models import Org, RoleGrant, Team, User  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
-from portal.auth.models import AccountLink, UserSession  # noqa: F401
+from portal.auth.models import (  # noqa: F401
+    AccountLink,
+    PasswordResetRequest,
+    UserSession,
+)
 from portal.enrollment.models import (  # noqa: F401
     Cohort,
     CohortDueDate,

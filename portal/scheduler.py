@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.auth.jobs import answer_reset_requests, preview_reset_requests
 from portal.database import utcnow
 from portal.enrollment.services import run_enrollment_calendar
 from portal.jobs.runner import preview_job, run_job
@@ -78,6 +79,16 @@ JOBS = [
         {"trigger": "cron", "hour": 8, "minute": 0},
         per_week,
         "Email each person their unread notifications of the week (Mondays 08:00).",
+    ),
+    ScheduledJob(
+        "answer_reset_requests",
+        answer_reset_requests,
+        {"trigger": "interval", "minutes": 1},
+        per_minute,
+        "Queue the email each password reset request gets (a link, or a note "
+        "that no account uses the address).",
+        preview=preview_reset_requests,
+        idle_summary="0 reset request(s) answered",
     ),
     ScheduledJob(
         "deliver_outbox",

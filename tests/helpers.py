@@ -10,6 +10,8 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from portal.auth.jobs import answer_reset_requests
+from portal.database import utcnow
 from portal.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -87,3 +89,12 @@ def counting_statements(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def ask_for_reset(client, email):
+    """The reset form, then the job that answers it (as the scheduler would,
+    within a minute): the email is in the outbox afterwards."""
+    response = client.post("/auth/reset", data={"email": email})
+    answer_reset_requests(utcnow())
+    db.session.commit()
+    return response

@@ -89,6 +89,25 @@ def upgrade():
             unique=False,
         )
 
+    op.create_table(
+        "password_reset_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column(
+            "answered_at", portal.database.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "created_at", portal.database.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset_requests")),
+    )
+    with op.batch_alter_table("password_reset_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_password_reset_requests_answered_at"),
+            ["answered_at"],
+            unique=False,
+        )
+
     with op.batch_alter_table("password_reset_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_password_reset_tokens_user_id"))
 
@@ -142,6 +161,10 @@ def downgrade():
         batch_op.drop_index("ix_user_sessions_user_id_revoked_at")
 
     op.drop_table("user_sessions")
+    with op.batch_alter_table("password_reset_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_reset_requests_answered_at"))
+
+    op.drop_table("password_reset_requests")
     with op.batch_alter_table("account_links", schema=None) as batch_op:
         batch_op.drop_index("ix_account_links_user_id_purpose")
 

@@ -8,6 +8,7 @@ change spends them all, and a guarded UPDATE spends a link exactly once.
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from portal.auth import throttle
@@ -88,6 +89,25 @@ def send_account_email(to_address, subject, template, **context):
     if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", to_address):
         return None
     return queue_email(to_address, subject, template, **context)
+
+
+def email_link(user, purpose, subject, template, now):
+    """Email the person a new link of ``purpose`` (its older ones die), within
+    the per-address email limit: past it, no link is made either, so the one
+    already in their inbox keeps working."""
+    if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", user.email):
+        return None
+    lifetime = link_lifetime(current_app.config, purpose)
+    minutes = int(lifetime.total_seconds() // 60)
+    return queue_email(
+        user.email,
+        subject,
+        template,
+        user=user,
+        link=issue_link(user, purpose, lifetime, now),
+        minutes=minutes,
+        hours=minutes // 60,
+    )
 
 
 def link_lifetime(config, purpose):

@@ -63,3 +63,15 @@ class AccountLink(TimestampMixin, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class PasswordResetRequest(TimestampMixin, db.Model):
+    """An address someone typed into the reset form, waiting for the job that
+    answers it (portal.auth.jobs). The form only adds this row, whatever the
+    address, so its answer takes the same time for every address."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -6,20 +6,18 @@ no lock is held while argon2 runs. Sign-up and reset answer alike, and take
 the same path, whether or not an address is in use.
 """
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
 from portal.accounts.signals import password_changed
 from portal.auth.links import (
+    email_link,
     find_live_link,
-    issue_link,
-    link_lifetime,
     send_account_email,
     spend_link,
     spend_links,
 )
-from portal.auth.models import LinkPurpose
+from portal.auth.models import LinkPurpose, PasswordResetRequest
 from portal.auth.passwords import check_password_policy, hash_password, verify_password
 from portal.auth.sessions import revoke_all_sessions
 from portal.database import end_read_only_transaction
@@ -90,14 +88,12 @@ def sign_up(*, email, display_name, team_id, password, allowed_domains, now):
 
 def send_confirmation(user, now):
     """Email the person a link that confirms their address and signs them in."""
-    lifetime = link_lifetime(current_app.config, LinkPurpose.VERIFY_EMAIL)
-    return send_account_email(
-        user.email,
+    return email_link(
+        user,
+        LinkPurpose.VERIFY_EMAIL,
         "Confirm your Guardians Portal address",
         "verify_email",
-        user=user,
-        link=issue_link(user, LinkPurpose.VERIFY_EMAIL, lifetime, now),
-        hours=int(lifetime.total_seconds() // 3600),
+        now,
     )
 
 
@@ -125,6 +121,14 @@ def change_password(user, *, current_password, new_password, now):
     _set_password(user, hash_password(new_password), now, "changed")
 
 
+def ask_for_password_reset(email, now):
+    """Record a reset request for the job to answer; anyone may ask. The same
+    one INSERT for every address, so the form's answer tells nothing."""
+    db.session.add(
+        PasswordResetRequest(email=normalise_email(email)[:254], created_at=now)
+    )
+
+
 def request_password_reset(email, *, now, allowed_domains):
     """Queue the reset email: a single-use link for an active account, or a note
     that no account uses the address (company domains only). Callers show the
@@ -132,14 +136,12 @@ def request_password_reset(email, *, now, allowed_domains):
     email = normalise_email(email)
     user = find_user_by_email(email)
     if user is not None and user.active:
-        lifetime = link_lifetime(current_app.config, LinkPurpose.RESET)
-        return send_account_email(
-            user.email,
+        return email_link(
+            user,
+            LinkPurpose.RESET,
             "Reset your Guardians Portal password",
             "reset_password",
-            user=user,
-            link=issue_link(user, LinkPurpose.RESET, lifetime, now),
-            minutes=int(lifetime.total_seconds() // 60),
+            now,
         )
     if email.rpartition("@")[2] in allowed_domains:
         return send_account_email(

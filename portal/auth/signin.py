@@ -15,10 +15,8 @@ from flask import current_app
 from portal.audit.services import record_audit
 from portal.auth import throttle
 from portal.auth.links import (
+    email_link,
     find_live_link,
-    issue_link,
-    link_lifetime,
-    send_account_email,
     spend_link,
 )
 from portal.auth.models import LinkPurpose, UserSession
@@ -116,14 +114,12 @@ def _record_sign_in(user, remember, user_agent, address, now):
 
 
 def send_sign_in_link(user, now):
-    lifetime = link_lifetime(current_app.config, LinkPurpose.SIGN_IN)
-    return send_account_email(
-        user.email,
+    return email_link(
+        user,
+        LinkPurpose.SIGN_IN,
         "Your Guardians Portal sign-in link",
         "sign_in_link",
-        user=user,
-        link=issue_link(user, LinkPurpose.SIGN_IN, lifetime, now),
-        minutes=int(lifetime.total_seconds() // 60),
+        now,
     )
 
 

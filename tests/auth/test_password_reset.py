@@ -16,14 +16,10 @@ from portal.database import utcnow
 from portal.errors import DomainError
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.mail.services import deliver_pending
-from tests.helpers import PASSWORD, login_as
+from tests.helpers import PASSWORD, ask_for_reset, login_as
 
 NEW_PASSWORD = "lantern meadow copper fox"
 RESET_LINK = re.compile(r"http://127\.0\.0\.1:5000/auth/reset/([A-Za-z0-9_-]+)")
-
-
-def ask_for_reset(client, email):
-    return client.post("/auth/reset", data={"email": email})
 
 
 def latest_token(db, email):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.auth.models import UserSession
-from tests.helpers import PASSWORD, login_as
+from tests.helpers import PASSWORD, ask_for_reset, login_as
 from tests.security.conftest import is_signed_in, newest_reset_token, shows_landing_page
 
 NEW_PASSWORD = "purple elephant tango morning"
@@ -100,7 +100,7 @@ def test_deactivation_by_an_admin_signs_the_person_out(
 
 def test_password_reset_signs_out_every_device(app, db, engineer, other_devices):
     browser = app.test_client()
-    browser.post("/auth/reset", data={"email": engineer.email})
+    ask_for_reset(browser, engineer.email)
     token = newest_reset_token(engineer.email)
 
     response = browser.post(
@@ -122,7 +122,7 @@ def test_password_reset_signs_out_every_device(app, db, engineer, other_devices)
 
 def test_reset_link_works_once(app, engineer):
     browser = app.test_client()
-    browser.post("/auth/reset", data={"email": engineer.email})
+    ask_for_reset(browser, engineer.email)
     token = newest_reset_token(engineer.email)
     form = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert browser.post(f"/auth/reset/{token}", data=form).status_code == 302
