@@ -28,10 +28,11 @@ def required_text(value, field, message="Enter a name."):
 def required_name(value, field):
     """A name as stored (see portal.text): normalised, never empty, and free of
     control, invisible and direction-changing characters; else a DomainError."""
-    problem = name_problem(value)
+    text = required_text(normalise_name(value), field)
+    problem = name_problem(text)
     if problem:
         raise DomainError(field, problem)
-    return required_text(normalise_name(value), field)
+    return text
 
 
 class NotAllowed(Exception):

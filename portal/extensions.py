@@ -1,5 +1,6 @@
 """Extension objects, created unbound and initialised in create_app."""
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +25,22 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+class PortalLoginManager(LoginManager):
+    """Flask-Login, deleting the remember cookie with the attributes it was set
+    with: browsers ignore a deletion of a ``__Host-`` cookie without Secure."""
+
+    def _clear_cookie(self, response):
+        config = current_app.config
+        response.delete_cookie(
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=config.get("REMEMBER_COOKIE_SECURE", False),
+            httponly=config.get("REMEMBER_COOKIE_HTTPONLY", True),
+            samesite=config.get("REMEMBER_COOKIE_SAMESITE"),
+        )
+
+
+login_manager = PortalLoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

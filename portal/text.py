@@ -9,6 +9,7 @@ points are refused: they let a name reorder or hide what a reader sees, or
 break an email header.
 """
 
+import re
 import unicodedata
 
 # Unicode general categories a name may not contain.
@@ -20,9 +21,11 @@ NAME_PROBLEM = (
 
 
 def normalise_name(value):
-    """``value`` NFKC-normalised, stripped, with runs of spaces made one."""
+    """``value`` NFKC-normalised, stripped, with runs of spaces made one (so
+    "Eve   Lyn" cannot pose as "Eve Lyn"). Other characters stay, for
+    name_problem to refuse."""
     text = unicodedata.normalize("NFKC", value or "")
-    return " ".join(text.split(" ")).strip() if text else ""
+    return re.sub(" {2,}", " ", text.strip())
 
 
 def name_problem(value):

@@ -49,6 +49,16 @@ class ImportSummary:
 
 def _parse_row(line, row, allowed_domains, seen_emails):
     problems, parsed = [], {k: (row.get(k) or "").strip() for k in COLUMNS}
+    # Names are checked as they will be stored: normalised first (NFKC can
+    # lengthen text), then measured.
+    for column in ("display_name", "org", "team"):
+        if name_problem(parsed[column]):
+            problems.append(
+                ImportProblem(
+                    line, column, "holds a line break, control or invisible character"
+                )
+            )
+        parsed[column] = normalise_name(parsed[column])
     if parsed["email"]:
         try:
             parsed["email"] = validate_email(
@@ -84,14 +94,6 @@ def _parse_row(line, row, allowed_domains, seen_emails):
     for column in ("org", "team", "location"):
         if len(parsed[column]) > 100:
             problems.append(ImportProblem(line, column, "is over 100 characters"))
-    for column in ("display_name", "org", "team"):
-        if name_problem(parsed[column]):
-            problems.append(
-                ImportProblem(
-                    line, column, "holds a line break, control or invisible character"
-                )
-            )
-        parsed[column] = normalise_name(parsed[column])
     values = {s.value for s in Seniority}
     if parsed["seniority"] and parsed["seniority"].lower() not in values:
         problems.append(

@@ -105,7 +105,7 @@ def end_all_sessions(user, now):
 def _set_password(user, password_hash, now, how):
     user.password_hash = password_hash
     revoke_all_sessions(user, now)
-    spend_links(user, now, LinkPurpose.RESET, LinkPurpose.SIGN_IN)
+    spend_links(user, now)
     password_changed.send(user, user=user, now=now, how=how)
 
 
