@@ -1,16 +1,14 @@
 """The outbox: queued mail is printed, sent over real SMTP, or kept for a retry."""
 
-import socket
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.mail.services import deliver_pending, queue_email
+from tests.mail.conftest import free_port
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
@@ -30,34 +28,6 @@ def queue_reset_email(db, to="rita@example.com"):
     )
     db.session.commit()
     return message
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
 
 
 def smtp_app(app_factory, port):

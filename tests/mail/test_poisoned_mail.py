@@ -6,13 +6,11 @@ with a line break (the forms refuse one, so it is written straight into the
 database here) must not add a header, and must not stop other mail.
 """
 
-import socket
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from portal.accounts.models import User
@@ -23,6 +21,7 @@ from portal.mail.services import MAX_ATTEMPTS, _as_email, deliver_pending
 from portal.notifications.services import notify
 from portal.text import header_text
 from tests.helpers import ask_for_reset
+from tests.mail.conftest import free_port
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SENDER = "Guardians Portal <guardians@example.com>"
@@ -40,33 +39,9 @@ ALLOWED_HEADERS = {
 LINE_BREAKS = ["\r\n", "\n", "\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c"]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    try:
-        yield handler
-    finally:
-        controller.stop()
+def inbox(smtp_server):
+    return smtp_server[1]
 
 
 def smtp_app(app_factory, port):
