@@ -521,6 +521,9 @@ KINDS = {
     "OutboxMessage": NotPersonal(
         "the email outbox: admins see its queue at /admin/jobs; no page opens a message"
     ),
+    "PasswordResetRequest": NotPersonal(
+        "addresses typed into the reset form, for its job; no page reads them"
+    ),
 }
 
 WITH_ROUTES = sorted(k for k, row in KINDS.items() if isinstance(row, Owned))
