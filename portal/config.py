@@ -113,7 +113,8 @@ def load_config():
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
         # portal.auth.throttle gives attempts back, which needs fixed windows.
         "RATELIMIT_STRATEGY": "fixed-window",
-        "RATELIMIT_HEADERS_ENABLED": False,
+        # Retry-After (and the limit's figures) on throttled pages.
+        "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         # A session's absolute lifetime and idle timeout; "keep me signed in"

@@ -25,6 +25,8 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
 class PortalLoginManager(LoginManager):
     """Flask-Login, deleting the remember cookie with the attributes it was set
     with: browsers ignore a deletion of a ``__Host-`` cookie without Secure."""

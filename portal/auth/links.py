@@ -82,11 +82,13 @@ def spend_link(row, now):
 def send_account_email(to_address, subject, template, **context):
     """Queue an account email (reset, confirmation, sign-in link, notice).
 
-    One address receives at most PORTAL_ACCOUNT_EMAIL_LIMIT of them, so the
-    forms cannot be used to flood a colleague's inbox; past it nothing is
-    queued, and the form answers as it always does.
+    One address receives at most PORTAL_ACCOUNT_EMAIL_LIMIT of each kind, so
+    the forms cannot be used to flood a colleague's inbox; past it nothing is
+    queued, and the form answers as it always does. Each kind has its own
+    count, so the sign-in links strangers can trigger never use up the
+    owner's reset emails.
     """
-    if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", to_address):
+    if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", to_address, template):
         return None
     return queue_email(to_address, subject, template, **context)
 
@@ -95,7 +97,7 @@ def email_link(user, purpose, subject, template, now):
     """Email the person a new link of ``purpose`` (its older ones die), within
     the per-address email limit: past it, no link is made either, so the one
     already in their inbox keeps working."""
-    if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", user.email):
+    if not throttle.count("PORTAL_ACCOUNT_EMAIL_LIMIT", user.email, purpose.value):
         return None
     lifetime = link_lifetime(current_app.config, purpose)
     minutes = int(lifetime.total_seconds() // 60)

@@ -34,7 +34,10 @@ from portal.web import run_service
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-LOGIN_FAILED = "That email and password do not match an active account."
+LOGIN_FAILED = (
+    "That email and password do not match an active account. Just signed up? "
+    "Follow the link in the email we sent you first."
+)
 CHECK_INBOX = (
     "Check your inbox: we have emailed {email} a link to confirm the address. "
     "It works once, within {hours} hours. (If the address already has an "
@@ -48,10 +51,6 @@ LINK_SENT = (
     "To protect this account, signing in from here needs a link from its "
     "inbox now. If the address belongs to an account, we have emailed one: it "
     "works once, within {minutes} minutes."
-)
-UNCONFIRMED = (
-    "Confirm your address first: we have emailed {email} a link. It works once, "
-    "within {hours} hours."
 )
 ADDRESS_THROTTLED = (
     "Too many sign-in attempts from your network. Try again in {minutes} minute(s)."
@@ -111,13 +110,6 @@ def signup():
     )
 
 
-def _login_message(result, email):
-    config = current_app.config
-    if result.outcome is Outcome.LINK_SENT:
-        return LINK_SENT.format(minutes=config["PORTAL_SIGN_IN_LINK_MINUTES"])
-    return UNCONFIRMED.format(email=email, hours=config["PORTAL_VERIFY_EMAIL_HOURS"])
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with email and password; throttled (see portal.auth.throttle)."""
@@ -137,17 +129,19 @@ def login():
         if result.outcome is Outcome.SIGNED_IN:
             _sign_in(result.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
-        if result.outcome is Outcome.WRONG:
+        if result.outcome in (Outcome.WRONG, Outcome.UNCONFIRMED):
+            # An unconfirmed account answers as a wrong password does (its
+            # confirmation link is emailed again): otherwise signing up with an
+            # address and then signing in with it would tell whether it was in
+            # use.
             form.password.errors.append(LOGIN_FAILED)
         elif result.outcome is Outcome.ADDRESS_THROTTLED:
             minutes = -(-result.retry_after // 60)
             form.password.errors.append(ADDRESS_THROTTLED.format(minutes=minutes))
             status = 429
         else:
-            flash(
-                _login_message(result, services.normalise_email(form.email.data)),
-                "info",
-            )
+            minutes = current_app.config["PORTAL_SIGN_IN_LINK_MINUTES"]
+            flash(LINK_SENT.format(minutes=minutes), "info")
             return redirect(url_for("auth.login"))
     response = current_app.make_response(
         (render_template("auth/login.html", form=form), status)
