@@ -129,19 +129,19 @@ def downgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
-                "session_version", sa.INTEGER(), nullable=False, server_default="1"
+                "session_version", sa.Integer(), nullable=False, server_default="1"
             )
         )
         batch_op.drop_column("email_verified_at")
 
     op.create_table(
         "password_reset_tokens",
-        sa.Column("id", sa.INTEGER(), nullable=False),
-        sa.Column("user_id", sa.INTEGER(), nullable=False),
-        sa.Column("token_hash", sa.VARCHAR(length=64), nullable=False),
-        sa.Column("expires_at", sa.DATETIME(), nullable=False),
-        sa.Column("used_at", sa.DATETIME(), nullable=True),
-        sa.Column("created_at", sa.DATETIME(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
