@@ -19,6 +19,7 @@ from portal.auth.models import UserSession
 from portal.auth.views import LINK_SENT, LOGIN_FAILED
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
+from tests.concurrency import run_together
 from tests.helpers import PASSWORD
 
 WRONG = "not the right password at all"
@@ -73,28 +74,7 @@ def burst(calls, timeout=120):
     lock the requests need (the threads' requests cannot commit it for us).
     """
     db.session.commit()
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-    errors = []
-
-    def worker(index, call):
-        start.wait()
-        try:
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(repr(error))
-
-    threads = [
-        threading.Thread(target=worker, args=(index, call))
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert errors == [], errors[:3]
-    return results
+    return run_together(*calls, timeout=timeout)
 
 
 def statuses(responses):
