@@ -98,3 +98,11 @@ def ask_for_reset(client, email):
     answer_reset_requests(utcnow())
     db.session.commit()
     return response
+
+
+def change_password(client, new, current=PASSWORD):
+    """The change-password form, as the signed-in person fills it in."""
+    return client.post(
+        "/auth/password",
+        data={"current_password": current, "password": new, "confirm": new},
+    )

@@ -20,7 +20,7 @@ from portal.auth.passwords import verify_password
 from portal.auth.views import CHECK_INBOX, RESET_SENT
 from portal.database import utcnow
 from portal.mail.models import OutboxMessage
-from tests.helpers import PASSWORD, ask_for_reset, login_as
+from tests.helpers import PASSWORD, ask_for_reset, change_password, login_as
 
 GOOD_PASSWORD = "violet tugboat humming quietly"
 NEW_PASSWORD = "lantern meadow copper fox"
@@ -219,14 +219,7 @@ def test_a_reset_link_dies_when_the_password_is_changed(app, db, engineer):
     desk = app.test_client()
     login_as(desk, engineer)
 
-    changed = desk.post(
-        "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+    changed = change_password(desk, NEW_PASSWORD)
 
     assert changed.status_code == 302
     assert_dead(app, db, engineer, path)

@@ -17,7 +17,13 @@ from sqlalchemy import select, text, update
 from portal.auth.models import UserSession
 from portal.database import utcnow
 from portal.mail.models import OutboxMessage
-from tests.helpers import PASSWORD, ask_for_reset, csrf_token_from, login_as
+from tests.helpers import (
+    PASSWORD,
+    ask_for_reset,
+    change_password,
+    csrf_token_from,
+    login_as,
+)
 
 NEW_PASSWORD = "harbour lights over slate"
 HOST = "portal.test"
@@ -106,15 +112,8 @@ def sign_out(app, own, user, db, admin):
     assert own.post("/auth/logout").status_code == 302
 
 
-def change_password(app, own, user, db, admin):
-    response = own.post(
-        "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+def owner_changes_password(app, own, user, db, admin):
+    response = change_password(own, NEW_PASSWORD)
     assert response.status_code == 302
     assert is_signed_in(own), "the browser that changed it gets a new session"
 
@@ -162,7 +161,7 @@ def deactivate_by_admin(app, own, user, db, admin):
 
 ENDINGS = [
     sign_out,
-    change_password,
+    owner_changes_password,
     reset_password,
     sign_out_everywhere,
     revoke_from_another_device,

@@ -16,7 +16,7 @@ from portal.mail.links import PREFERENCES_SALT, password_fingerprint, preference
 from portal.notifications.kinds import KINDS, Delivery
 from portal.notifications.models import NotificationPreference
 from portal.notifications.services import preferences_for, set_preferences
-from tests.helpers import PASSWORD, login_as
+from tests.helpers import change_password, login_as
 
 NEW_PASSWORD = "juniper lantern over water"
 BASE = "http://127.0.0.1:5000"
@@ -151,14 +151,7 @@ def test_the_link_dies_when_the_password_is_changed(app, db, person):
     desk = app.test_client()
     login_as(desk, person)
 
-    changed = desk.post(
-        "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+    changed = change_password(desk, NEW_PASSWORD)
 
     assert changed.status_code == 302
     assert browser.get(path).status_code == 404

@@ -10,7 +10,7 @@ from portal.mail.models import OutboxMessage
 from portal.notifications.kinds import KINDS, Delivery
 from portal.notifications.models import Notification
 from portal.notifications.services import notify, preferences_for
-from tests.helpers import PASSWORD, counting_statements, login_as
+from tests.helpers import change_password, counting_statements, login_as
 
 EARLIER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 NEW_PASSWORD = "quartz lantern harbour drift"
@@ -141,14 +141,7 @@ def test_the_navigation_shows_the_unread_count(client, db, engineer, intruder):
 def test_changing_ones_password_notifies_and_emails_at_once(client, db, engineer):
     login_as(client, engineer)
 
-    response = client.post(
-        "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+    response = change_password(client, NEW_PASSWORD)
 
     assert response.status_code == 302
     [notice] = db.session.scalars(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.auth.models import UserSession
-from tests.helpers import PASSWORD, ask_for_reset, login_as
+from tests.helpers import PASSWORD, ask_for_reset, change_password, login_as
 from tests.security.conftest import is_signed_in, newest_reset_token, shows_landing_page
 
 NEW_PASSWORD = "purple elephant tango morning"
@@ -43,14 +43,7 @@ def other_devices(app, signed_in, engineer):
 def test_password_change_signs_out_other_devices(signed_in, engineer, other_devices):
     desk = signed_in(engineer)
 
-    response = desk.post(
-        "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+    response = change_password(desk, NEW_PASSWORD)
 
     assert response.status_code == 302
     for device in other_devices:
@@ -62,14 +55,7 @@ def test_password_change_signs_out_other_devices(signed_in, engineer, other_devi
 def test_failed_password_change_signs_nobody_out(signed_in, engineer, other_devices):
     desk = signed_in(engineer)
 
-    response = desk.post(
-        "/auth/password",
-        data={
-            "current_password": "wrong current password",
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    )
+    response = change_password(desk, NEW_PASSWORD, current="wrong current password")
 
     assert response.status_code == 200
     assert "current password is not correct" in response.text
