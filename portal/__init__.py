@@ -81,6 +81,8 @@ def _register_blueprints(app):
     from portal.enrollment.views import bp as enrollment_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.reviews.survey_views import bp as surveys_bp
+    from portal.reviews.views import bp as reviews_bp
     from portal.training.program_views import bp as training_program_bp
     from portal.training.views import bp as training_bp
 
@@ -98,6 +100,8 @@ def _register_blueprints(app):
         enrollment_bp,
         program_bp,
         cohorts_bp,
+        reviews_bp,
+        surveys_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -106,6 +110,7 @@ def _register_blueprints(app):
 def _register_cli(app):
     from portal.accounts.cli import accounts_cli, users_cli
     from portal.demo import demo_cli
+    from portal.reviews.cli import reviews_cli
     from portal.devserver import devserver_command
     from portal.scheduler import scheduler_cli
     from portal.training.cli import content_cli
@@ -117,6 +122,7 @@ def _register_cli(app):
         scheduler_cli,
         devserver_command,
         content_cli,
+        reviews_cli,
     ):
         app.cli.add_command(command)
 
@@ -125,10 +131,16 @@ def permission_predicates():
     """Every feature's can_* predicates, for templates as ``can``."""
     from portal.auth import permissions
     from portal.enrollment import permissions as enrollment_permissions
+    from portal.reviews import permissions as review_permissions
     from portal.training import permissions as training_permissions
 
     predicates = {}
-    for module in (permissions, enrollment_permissions, training_permissions):
+    for module in (
+        permissions,
+        enrollment_permissions,
+        training_permissions,
+        review_permissions,
+    ):
         predicates.update(
             (name, getattr(module, name))
             for name in dir(module)

@@ -142,6 +142,16 @@ def load_config():
         # reminded) this many days before it ends.
         "PORTAL_CERTIFICATE_VALID_MONTHS": _env_int("CERTIFICATE_VALID_MONTHS", 12),
         "PORTAL_CERTIFICATE_RENEWAL_DAYS": _env_int("CERTIFICATE_RENEWAL_DAYS", 30),
+        # Security reviews (portal.reviews): no average is shown over fewer
+        # rated reviews than this; a survey stays editable this many days; a
+        # missing survey is reminded after this many days of approval; a review
+        # this many days in one stage is flagged to program managers.
+        "PORTAL_REVIEW_MIN_RATED": _env_int("REVIEW_MIN_RATED", 3),
+        "PORTAL_SURVEY_EDIT_DAYS": _env_int("SURVEY_EDIT_DAYS", 14),
+        "PORTAL_SURVEY_REMINDER_DAYS": _env_int("SURVEY_REMINDER_DAYS", 3),
+        "PORTAL_REVIEW_STUCK_DAYS": _env_int("REVIEW_STUCK_DAYS", 30),
+        # Whether Guardians see which reviewer wrote the feedback they read.
+        "PORTAL_SURVEY_SHOWS_REVIEWER": _env_bool("SURVEY_SHOWS_REVIEWER", True),
     }
 
 
@@ -172,6 +182,7 @@ def finalise_config(config):
     if not config["PORTAL_ALLOWED_EMAIL_DOMAINS"]:
         raise ConfigError("PORTAL_ALLOWED_EMAIL_DOMAINS must name at least one domain.")
     _check_certificate_lifetime(config)
+    _check_review_settings(config)
     # A form's CSRF token lives no longer than the session it belongs to.
     config["WTF_CSRF_TIME_LIMIT"] = int(
         config["PERMANENT_SESSION_LIFETIME"].total_seconds()
@@ -204,3 +215,14 @@ def _check_certificate_lifetime(config):
             "PORTAL_CERTIFICATE_RENEWAL_DAYS must be 0 or more and shorter than "
             "the certificate's lifetime."
         )
+
+
+def _check_review_settings(config):
+    for name, low in (
+        ("PORTAL_REVIEW_MIN_RATED", 1),
+        ("PORTAL_SURVEY_EDIT_DAYS", 0),
+        ("PORTAL_SURVEY_REMINDER_DAYS", 1),
+        ("PORTAL_REVIEW_STUCK_DAYS", 1),
+    ):
+        if not low <= config[name] <= 3650:
+            raise ConfigError(f"{name} must be a whole number from {low} to 3650.")

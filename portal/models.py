@@ -16,6 +16,15 @@ from portal.enrollment.models import (  # noqa: F401
 from portal.jobs.models import JobRun, SentReminder  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification, NotificationPreference  # noqa: F401
+from portal.reviews.models import (  # noqa: F401
+    Finding,
+    GuideEdition,
+    ReadinessCheck,
+    Review,
+    ReviewEvent,
+    ReviewPerson,
+    Survey,
+)
 from portal.training.models import (  # noqa: F401
     Certificate,
     Module,

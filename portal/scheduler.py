@@ -24,6 +24,7 @@ from portal.enrollment.services import run_enrollment_calendar
 from portal.jobs.runner import preview_job, run_job
 from portal.mail.jobs import IDLE_SUMMARY, deliver_outbox, preview_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest
+from portal.reviews.jobs import flag_stuck_reviews, send_survey_reminders
 from portal.training.jobs import send_training_reminders
 
 
@@ -70,6 +71,23 @@ JOBS = [
         per_day,
         "Remind people of training due within three days, once overdue, and of "
         "certificates to renew.",
+    ),
+    ScheduledJob(
+        "survey_reminders",
+        send_survey_reminders,
+        {"trigger": "cron", "hour": 7, "minute": 15},
+        per_day,
+        "Remind reviewers of end-of-review surveys still to fill a few days "
+        "after approval (once per review and reviewer).",
+    ),
+    # Before the digest, which carries the flag to program managers.
+    ScheduledJob(
+        "stuck_reviews",
+        flag_stuck_reviews,
+        {"trigger": "cron", "hour": 7, "minute": 30},
+        per_week,
+        "Flag to program managers the reviews stuck in one stage too long "
+        "(once a week, in their digest).",
     ),
     # Triggered daily so a failed week is retried the next morning; the weekly
     # period means it sends once per ISO week.

@@ -33,15 +33,15 @@ class Role(enum.Enum):
 
     @property
     def in_use(self):
-        """Whether the portal has pages for the role yet; the mentorship and
-        review features switch theirs on as they land."""
-        return self not in (Role.MENTOR, Role.SECURITY_REVIEWER)
+        """Whether the portal has pages for the role yet; the mentorship
+        feature switches its on as it lands."""
+        return self is not Role.MENTOR
 
 
 # Roles an admin (or the people import) grants by hand. A Guardian is made by
 # the Guardian program, application to certification, so that the badge and
 # the program's counts always agree.
-HAND_GRANTED_ROLES = (Role.PROGRAM_MANAGER, Role.ADMIN)
+HAND_GRANTED_ROLES = (Role.SECURITY_REVIEWER, Role.PROGRAM_MANAGER, Role.ADMIN)
 GUARDIAN_BY_PROGRAM = (
     "Guardians join through the Guardian program: they apply (or are nominated), "
     "a program manager approves them at /program/applications, and passing the "

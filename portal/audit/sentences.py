@@ -94,6 +94,36 @@ ACTIONS = {
         "Module reset",
         "{actor} reset {module} for {target}",
     ),
+    "review.create": ("Review recorded", "{actor} recorded the review {target}"),
+    "review.update": ("Review edited", "{actor} edited the review {target}"),
+    "review.stage": ("Review moved", "{actor} moved the review {target}"),
+    "review.findings": (
+        "Finding counts set",
+        "{actor} set the finding counts of {target}",
+    ),
+    "review.finding_add": (
+        "Finding listed",
+        "{actor} listed the finding “{finding}” on {target}",
+    ),
+    "review.finding_update": (
+        "Finding updated",
+        "{actor} updated the finding “{finding}” on {target}",
+    ),
+    "review.finding_remove": (
+        "Finding removed",
+        "{actor} took the finding “{finding}” off {target}",
+    ),
+    "reviews.import": (
+        "Reviews imported",
+        "{actor} imported reviews: {reviews_created} created, {reviews_updated} "
+        "updated, {surveys_saved} surveys saved",
+    ),
+    "survey.submit": ("Survey submitted", "{actor} filled the survey of {target}"),
+    "survey.edit": ("Survey edited", "{actor} edited their survey of {target}"),
+    "survey.guide_edit": (
+        "Calibration guide edited",
+        "{actor} published {target}",
+    ),
     "demo.seed": ("Demo data loaded", "{actor} loaded the demo data"),
 }
 # A Guardian sent back to training reads differently from one starting it.
@@ -104,6 +134,8 @@ TARGET_PATHS = {
     "cohort": "/program/cohorts/{id}",
     "org": "/orgs/{id}",
     "team": "/teams/{id}",
+    "review": "/reviews/{id}",
+    "survey_guide": "/reviews/guide",
 }
 # Details that only help the sentence or the CSV, not a reader of the page.
 QUIET = {"user_id", "from_status", "code", "source", "cohort"}
@@ -141,7 +173,10 @@ def _person(user):
 def _actor_part(event):
     if event.actor is not None:
         return _person(event.actor)
-    if event.details.get("source") == "cli" or event.action == "accounts.import":
+    if event.details.get("source") == "cli" or event.action in (
+        "accounts.import",
+        "reviews.import",
+    ):
         return Part("Someone at the command line")
     return Part("The portal")
 

@@ -77,6 +77,32 @@ KINDS = {
             "Training due dates and certification.",
             Delivery.DIGEST,
         ),
+        Kind(
+            "reviews",
+            "Security reviews",
+            "A security review of your team, or one you support, moves to its "
+            "next stage.",
+            Delivery.DIGEST,
+        ),
+        Kind(
+            "review_feedback",
+            "Review feedback",
+            "A reviewer rated a review you supported and left you feedback.",
+            Delivery.DIGEST,
+        ),
+        Kind(
+            "review_surveys",
+            "Surveys to fill",
+            "A review you reviewed is approved and its end-of-review survey is "
+            "due (with one reminder). Emailed at once: surveys lock after a while.",
+            Delivery.IMMEDIATELY,
+        ),
+        Kind(
+            "review_stalls",
+            "Stalled reviews",
+            "For program managers: reviews that have sat in one stage too long.",
+            Delivery.DIGEST,
+        ),
     ]
 }
 
