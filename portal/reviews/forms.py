@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.forms import DateField, ListFilterForm, name_field, strip_text
+from portal.web import MAX_ID
 from portal.reviews.models import FindingStatus, ReviewStage, Severity
 from portal.reviews.survey import NOT_APPLICABLE, questions
 
@@ -51,7 +52,9 @@ class ReviewForm(FlaskForm):
 
 class StageForm(FlaskForm):
     stage = SelectField(
-        "Move to", choices=[(s.value, s.label) for s in ReviewStage], validators=[InputRequired()]
+        "Move to",
+        choices=[(s.value, s.label) for s in ReviewStage],
+        validators=[InputRequired()],
     )
     note = TextAreaField(
         "Note (optional)", filters=[strip_text], validators=[Optional(), Length(max=2000)],
@@ -76,14 +79,20 @@ FINDING_STATUSES = [(s.value, s.label) for s in FindingStatus]
 class FindingForm(FlaskForm):
     title = name_field("Finding", max_length=200)
     severity = SelectField(
-        "Severity", choices=[(s.value, s.label) for s in Severity], validators=[InputRequired()]
+        "Severity",
+        choices=[(s.value, s.label) for s in Severity],
+        validators=[InputRequired()],
     )
-    status = SelectField("Status", choices=FINDING_STATUSES, validators=[InputRequired()])
+    status = SelectField(
+        "Status", choices=FINDING_STATUSES, validators=[InputRequired()]
+    )
     fixed_on = DateField("Fixed on", validators=[Optional()])
 
 
 class FindingStatusForm(FlaskForm):
-    status = SelectField("Status", choices=FINDING_STATUSES, validators=[InputRequired()])
+    status = SelectField(
+        "Status", choices=FINDING_STATUSES, validators=[InputRequired()]
+    )
     fixed_on = DateField("Fixed on", validators=[Optional()])
 
 
@@ -155,7 +164,9 @@ class GuideForm(FlaskForm):
 for _question in questions():
     for _level in _question.guide_keys:
         label = (
-            _question.level_name(_level) if _question.is_rating else "What “applicable” means"
+            _question.level_name(_level)
+            if _question.is_rating
+            else "What “applicable” means"
         )
         setattr(
             GuideForm,
@@ -169,14 +180,26 @@ for _question in questions():
         )
 
 
-SUPPORT_CHOICES = [("", "Any"), ("yes", "With a Guardian"), ("no", "Without a Guardian")]
+SUPPORT_CHOICES = [
+    ("", "Any"),
+    ("yes", "With a Guardian"),
+    ("no", "Without a Guardian"),
+]
 
 
 class ReviewFilterForm(ListFilterForm):
-    q = StringField("Service or feature", filters=[strip_text], validators=[Optional(), Length(max=100)])
+    q = StringField(
+        "Service or feature",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=100)],
+    )
     stage = SelectField(
         "Stage", choices=[("", "Any")] + [(s.value, s.label) for s in ReviewStage],
         validators=[Optional()],
     )  # fmt: skip
-    team_id = SelectField("Team", coerce=int, validators=[Optional()])
-    supported = SelectField("Guardian", choices=SUPPORT_CHOICES, validators=[Optional()])
+    team_id = IntegerField(
+        "Team", validators=[Optional(), NumberRange(min=1, max=MAX_ID)]
+    )
+    supported = SelectField(
+        "Guardian", choices=SUPPORT_CHOICES, validators=[Optional()]
+    )

@@ -18,7 +18,9 @@ def send_survey_reminders(now):
     days = current_app.config["PORTAL_SURVEY_REMINDER_DAYS"]
     sent = 0
     for review, person in queries.surveys_due(now, days):
-        if not claim_reminder(f"survey-due:{review.id}:{person.user_id}", person.user_id, now):
+        if not claim_reminder(
+            f"survey-due:{review.id}:{person.user_id}", person.user_id, now
+        ):
             continue
         notify(
             person.user,

@@ -38,6 +38,10 @@ def allowed(from_stage, to_stage, role):
 def moves_from(stage, role):
     """The stages ``role`` may move a review in ``stage`` to, in process order."""
     return sorted(
-        (to for (frm, to), roles in TRANSITIONS.items() if frm == stage and role in roles),
+        (
+            to
+            for (frm, to), roles in TRANSITIONS.items()
+            if frm == stage and role in roles
+        ),
         key=list(S).index,
     )

@@ -285,7 +285,9 @@ class ReadinessCheck(AnswersMixin, db.Model):
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    guide_edition_id: Mapped[int] = mapped_column(ForeignKey("survey_guide_editions.id"))
+    guide_edition_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_guide_editions.id")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -310,7 +312,9 @@ class Survey(AnswersMixin, db.Model):
     # For program managers only; never shown to the team or its Guardians.
     private_note: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float | None] = mapped_column(Float)
-    guide_edition_id: Mapped[int] = mapped_column(ForeignKey("survey_guide_editions.id"))
+    guide_edition_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_guide_editions.id")
+    )
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -92,8 +92,7 @@ def can_fill_survey(user, review):
     """The end-of-review survey: one of the review's security reviewers, once
     it is approved."""
     return (
-        acting_role(user, review) == "reviewer"
-        and review.stage == ReviewStage.APPROVED
+        acting_role(user, review) == "reviewer" and review.stage == ReviewStage.APPROVED
     )
 
 
@@ -112,4 +111,13 @@ def can_read_feedback(user, review):
         can_record_reviews(user)
         or user.id in {p.user_id for p in review.people}
         or is_team_guardian(user, review)
+    )
+
+
+def can_see_team_reviews(user, team):
+    """The list of a team's reviews: as for each review, by team."""
+    return is_signed_in(user) and (
+        can_record_reviews(user)
+        or user.team_id == team.id
+        or team.id in guarded_team_ids(user)
     )

@@ -50,7 +50,9 @@ def reviews_query(user, *, stage=None, team_id=None, supported=None, q=None):
     if team_id:
         query = query.where(Review.team_id == team_id)
     if supported is not None:
-        guarded = select(ReviewPerson.review_id).where(ReviewPerson.part == Part.GUARDIAN)
+        guarded = select(ReviewPerson.review_id).where(
+            ReviewPerson.part == Part.GUARDIAN
+        )
         condition = Review.id.in_(guarded)
         query = query.where(condition if supported else ~condition)
     if q:
@@ -185,7 +187,10 @@ def guardian_trend(user_id):
             func.avg(Survey.score),
         )
         .join(Survey, Survey.review_id == Review.id)
-        .where(Review.id.in_(_assigned(user_id, Part.GUARDIAN)), Review.closed_on.is_not(None))
+        .where(
+            Review.id.in_(_assigned(user_id, Part.GUARDIAN)),
+            Review.closed_on.is_not(None),
+        )
         .group_by(year, quarter)
         .order_by(year, quarter)
     ).all()
@@ -195,7 +200,9 @@ def guardian_trend(user_id):
             "count": count,
             **{
                 key: average(value, count)
-                for key, value in zip(("q1", "q2", "q3", "q4", "score"), values, strict=True)
+                for key, value in zip(
+                    ("q1", "q2", "q3", "q4", "score"), values, strict=True
+                )
             },
         }
         for y, q, count, *values in rows
@@ -212,7 +219,10 @@ def surveys_due(now, days):
         .join(ReviewPerson, ReviewPerson.review_id == Review.id)
         .outerjoin(
             Survey,
-            and_(Survey.review_id == Review.id, Survey.reviewer_id == ReviewPerson.user_id),
+            and_(
+                Survey.review_id == Review.id,
+                Survey.reviewer_id == ReviewPerson.user_id,
+            ),
         )
         .where(
             Review.stage == ReviewStage.APPROVED,
@@ -241,7 +251,10 @@ def stuck_review_count(now, days):
 def stuck_reviews_query(now, days):
     return (
         select(Review)
-        .where(Review.stage.in_(OPEN), Review.stage_entered_at <= now - timedelta(days=days))
+        .where(
+            Review.stage.in_(OPEN),
+            Review.stage_entered_at <= now - timedelta(days=days),
+        )
         .options(_with_team())
         .order_by(Review.stage_entered_at)
     )

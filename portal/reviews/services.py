@@ -39,7 +39,9 @@ NOTE_LIMIT = 2000
 def _check_ticket(url):
     url = (url or "").strip()
     if url and (len(url) > 500 or not TICKET.fullmatch(url)):
-        raise DomainError("ticket_url", "Give the ticket as an http:// or https:// link.")
+        raise DomainError(
+            "ticket_url", "Give the ticket as an http:// or https:// link."
+        )
     return url
 
 
@@ -70,7 +72,9 @@ def _people(emails, part, review, field):
         raise DomainError(field, f"A review has at most {MAX_PEOPLE} of these.")
     users = {
         u.email.lower(): u
-        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+        for u in db.session.scalars(
+            select(User).where(func.lower(User.email).in_(emails))
+        )
     }
     unknown = [e for e in emails if e not in users]
     if unknown:
@@ -110,9 +114,7 @@ def set_people(review, guardian_emails, reviewer_emails):
         )
     wanted = {(uid, Part.GUARDIAN) for uid in guardian_ids}
     wanted |= {(uid, Part.REVIEWER) for uid in reviewer_ids}
-    review.people = [
-        p for p in review.people if (p.user_id, p.part) in wanted
-    ]
+    review.people = [p for p in review.people if (p.user_id, p.part) in wanted]
     have = {(p.user_id, p.part) for p in review.people}
     for uid, part in sorted(wanted - have, key=lambda w: (w[1].value, w[0])):
         review.people.append(ReviewPerson(user_id=uid, part=part))
@@ -125,7 +127,9 @@ def create_review(
     """Record a new review at "engagement initiated": reviewers and program
     managers."""
     if not can_record_reviews(actor):
-        raise DomainError("title", "Only security reviewers and program managers record reviews.")
+        raise DomainError(
+            "title", "Only security reviewers and program managers record reviews."
+        )
     review = Review(
         title=required_name(title, "title"),
         team=_team(team_id),
@@ -141,13 +145,17 @@ def create_review(
     db.session.flush()
     set_people(review, guardians, reviewers)
     db.session.add(
-        ReviewEvent(review=review, to_stage=S.ENGAGED, actor_id=actor.id, created_at=now)
+        ReviewEvent(
+            review=review, to_stage=S.ENGAGED, actor_id=actor.id, created_at=now
+        )
     )
     record_audit(
         actor, "review.create", "review", review.id, target_name=review.title,
         team=review.team.full_name,
     )  # fmt: skip
-    _tell_guardians(review, f"A security review of “{review.title}” has begun.", now, actor)
+    _tell_guardians(
+        review, f"A security review of “{review.title}” has begun.", now, actor
+    )
     return review
 
 
@@ -160,7 +168,10 @@ def update_review(
     if not can_edit_review(actor, review):
         raise DomainError("title", "You cannot edit this review.")
     if closed_on is not None and not review.stage.is_closed:
-        raise DomainError("closed_on", "A review gets its closing date when it is approved or cancelled.")
+        raise DomainError(
+            "closed_on",
+            "A review gets its closing date when it is approved or cancelled.",
+        )
     if review.stage.is_closed and closed_on is None:
         raise DomainError("closed_on", "A closed review keeps a closing date.")
     _check_dates(opened_on, closed_on)
@@ -178,7 +189,14 @@ def update_review(
         if value != before[key]
     }
     if changes:
-        record_audit(actor, "review.update", "review", review.id, target_name=review.title, **changes)
+        record_audit(
+            actor,
+            "review.update",
+            "review",
+            review.id,
+            target_name=review.title,
+            **changes,
+        )
     return review
 
 
@@ -211,7 +229,9 @@ def move_review(actor, review, to_stage, *, note="", now):
     moved = db.session.execute(
         update(Review)
         .where(Review.id == review.id, Review.stage == from_stage)
-        .values(stage=to_stage, stage_entered_at=now, updated_at=now, closed_on=closed_on)
+        .values(
+            stage=to_stage, stage_entered_at=now, updated_at=now, closed_on=closed_on
+        )
     ).rowcount
     if moved != 1:
         raise DomainError("stage", "Someone else moved this review just now.")
@@ -226,7 +246,9 @@ def move_review(actor, review, to_stage, *, note="", now):
         actor, "review.stage", "review", review.id, target_name=review.title,
         stage=[from_stage.value, to_stage.value], note=note,
     )  # fmt: skip
-    _tell_guardians(review, f"“{review.title}” is now at “{to_stage.label}”.", now, actor)
+    _tell_guardians(
+        review, f"“{review.title}” is now at “{to_stage.label}”.", now, actor
+    )
     if to_stage == S.APPROVED:
         for reviewer in review.reviewers:
             notify(
@@ -275,7 +297,8 @@ def set_finding_counts(actor, review, counts, now):
             raise DomainError(field, f"Give a whole number from 0 to {MAX_COUNT}.")
         if value < listed.get(severity, 0):
             raise DomainError(
-                field, f"{listed[severity]} {severity.value} finding(s) are listed below."
+                field,
+                f"{listed[severity]} {severity.value} finding(s) are listed below.",
             )
         setattr(review, field, value)
     review.updated_at = now
@@ -295,7 +318,9 @@ def _check_finding(title, status, fixed_on, opened_on):
     if status != FindingStatus.FIXED:
         fixed_on = None
     if fixed_on is not None and fixed_on < opened_on:
-        raise DomainError("fixed_on", "A finding cannot be fixed before the review opened.")
+        raise DomainError(
+            "fixed_on", "A finding cannot be fixed before the review opened."
+        )
     return title, fixed_on
 
 

@@ -36,7 +36,7 @@ class Question:
         return dict(self.answers).get(value, str(value))
 
     def level_name(self, level):
-        """"Poor" .. "Excellent" for a guide level "1" .. "5"."""
+        """ "Poor" .. "Excellent" for a guide level "1" .. "5"."""
         label = dict(self.answers)[int(level)]
         return label.split(" (")[0]
 

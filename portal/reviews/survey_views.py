@@ -48,8 +48,12 @@ def fill(review_id):
     if form.validate_on_submit():
         done = run_service(
             lambda: surveys.submit_survey(
-                current_user, review, form.answers(), form.feedback.data,
-                form.private_note.data, utcnow(),
+                current_user,
+                review,
+                form.answers(),
+                form.feedback.data,
+                form.private_note.data,
+                utcnow(),
             ),  # fmt: skip
             success="Thank you: your survey is saved and the Guardians can read it.",
             target=url_for("reviews.show", review_id=review.id) + "#surveys",
@@ -72,7 +76,8 @@ def readiness(review_id):
     if not can_record_readiness(current_user, review):
         raise NotAllowed()
     mine = next(
-        (c for c in queries.readiness_of(review.id) if c.user_id == current_user.id), None
+        (c for c in queries.readiness_of(review.id) if c.user_id == current_user.id),
+        None,
     )
     form = ReadinessForm()
     if mine is not None and not form.is_submitted():
@@ -91,7 +96,11 @@ def readiness(review_id):
         if done:
             return done
     return render_template(
-        "reviews/readiness.html", review=review, form=form, check=mine, **_guide_context()
+        "reviews/readiness.html",
+        review=review,
+        form=form,
+        check=mine,
+        **_guide_context(),
     )
 
 
@@ -162,7 +171,9 @@ def edit_guide():
                 form[f"{key}_{level}"].data = text
     if form.validate_on_submit():
         done = run_service(
-            lambda: surveys.edit_guide(current_user, form.entries(), form.note.data, utcnow()),
+            lambda: surveys.edit_guide(
+                current_user, form.entries(), form.note.data, utcnow()
+            ),
             success=lambda e: f"Edition {e.number} of the guide is in force.",
             target=url_for("surveys.guide"),
             form=form,
@@ -179,4 +190,3 @@ def stuck():
     days = current_app.config["PORTAL_REVIEW_STUCK_DAYS"]
     page = paginate(queries.stuck_reviews_query(utcnow(), days), per_page=50)
     return render_template("reviews/stuck.html", page=page, days=days, now=utcnow())
-

@@ -72,9 +72,13 @@ def edit_guide(actor, entries, note, now):
             text = (entries.get(q.key, {}).get(level) or "").strip()
             field = f"{q.key}_{level}"
             if not text:
-                raise DomainError(field, "Describe this level: the guide needs every one.")
+                raise DomainError(
+                    field, "Describe this level: the guide needs every one."
+                )
             if len(text) > GUIDE_ENTRY_LIMIT:
-                raise DomainError(field, f"Keep it under {GUIDE_ENTRY_LIMIT} characters.")
+                raise DomainError(
+                    field, f"Keep it under {GUIDE_ENTRY_LIMIT} characters."
+                )
             clean[q.key][level] = text.replace("\r\n", "\n")
     current = guide_edition_in_force(now)
     if clean == current.entries:
@@ -88,7 +92,9 @@ def edit_guide(actor, entries, note, now):
             )  # fmt: skip
             db.session.add(edition)
     except IntegrityError:
-        raise DomainError("note", "Someone else saved the guide just now: look again.") from None
+        raise DomainError(
+            "note", "Someone else saved the guide just now: look again."
+        ) from None
     record_audit(
         actor, "survey.guide_edit", "survey_guide", number,
         target_name=f"calibration guide, edition {number}",
@@ -116,7 +122,9 @@ def record_readiness(actor, review, answers, notes, now):
     """The supporting Guardian's self-rating, before submission; one per
     Guardian and review, changed as often as they like until then."""
     if not can_record_readiness(actor, review):
-        raise DomainError("q1", "The readiness check is for the review's Guardian before submission.")
+        raise DomainError(
+            "q1", "The readiness check is for the review's Guardian before submission."
+        )
     answers = check_answers(answers)
     notes = (notes or "").strip()
     if len(notes) > FEEDBACK_LIMIT:
@@ -134,7 +142,9 @@ def record_readiness(actor, review, answers, notes, now):
                 _fill_readiness(check, answers, notes, edition, now)
                 db.session.add(check)
         except IntegrityError:
-            raise DomainError("q1", "Your readiness check was saved a moment ago: look again.") from None
+            raise DomainError(
+                "q1", "Your readiness check was saved a moment ago: look again."
+            ) from None
         return check
     _fill_readiness(check, answers, notes, edition, now)
     return check
@@ -170,7 +180,9 @@ def _check_text(feedback, private_note):
 
 def own_survey(review, reviewer_id):
     return db.session.scalar(
-        select(Survey).where(Survey.review_id == review.id, Survey.reviewer_id == reviewer_id)
+        select(Survey).where(
+            Survey.review_id == review.id, Survey.reviewer_id == reviewer_id
+        )
     )
 
 
@@ -178,7 +190,9 @@ def submit_survey(actor, review, answers, feedback, private_note, now):
     """File the reviewer's survey of an approved review, or edit it within the
     edit window. One per review and reviewer, whatever two requests do."""
     if not can_fill_survey(actor, review):
-        raise DomainError("q1", "Only the review's reviewers fill its survey, once it is approved.")
+        raise DomainError(
+            "q1", "Only the review's reviewers fill its survey, once it is approved."
+        )
     answers = check_answers(answers)
     feedback, private_note = _check_text(feedback, private_note)
     survey = own_survey(review, actor.id)
@@ -193,7 +207,9 @@ def submit_survey(actor, review, answers, feedback, private_note, now):
         with db.session.begin_nested():
             db.session.add(survey)
     except IntegrityError:
-        raise DomainError("q1", "Your survey of this review was submitted a moment ago.") from None
+        raise DomainError(
+            "q1", "Your survey of this review was submitted a moment ago."
+        ) from None
     refresh_review_score(review)
     record_audit(
         actor, "survey.submit", "review", review.id, target_name=review.title,
@@ -219,7 +235,8 @@ def _fill_survey(survey, answers, feedback, private_note):
 def _edit_survey(actor, survey, answers, feedback, private_note, now):
     if is_locked(survey, now):
         raise DomainError(
-            "q1", f"This survey locked on {locks_at(survey):%d %B %Y}: it can no longer change."
+            "q1",
+            f"This survey locked on {locks_at(survey):%d %B %Y}: it can no longer change.",
         )
     before = survey.answers
     texts_before = (survey.feedback_markdown, survey.private_note)

@@ -4,7 +4,7 @@ it through its stages and keeping its findings."""
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, Team
 from portal.accounts.queries import team_choices
 from portal.auth.forms import PostOnlyForm
 from portal.auth.permissions import permission_required
@@ -59,17 +59,18 @@ def index():
     """The reviews the person may see, filtered: all of them for reviewers and
     program managers, their team's for everyone else."""
     form = ReviewFilterForm()
-    form.team_id.choices = [(0, "Any team")]
     filters = {}
     if form.validate():
         filters = {
+            "team_id": form.team_id.data,
             "stage": form.stage.data or None,
             "q": form.q.data or None,
             "supported": {"yes": True, "no": False}.get(form.supported.data),
         }
     page = paginate(queries.reviews_query(current_user, **filters), per_page=PER_PAGE)
+    team = db.session.get(Team, filters["team_id"]) if filters.get("team_id") else None
     return render_template(
-        "reviews/index.html", form=form, page=page, args=form.link_args()
+        "reviews/index.html", form=form, page=page, args=form.link_args(), team=team
     ), form.status_code
 
 
@@ -139,7 +140,9 @@ def new():
             form.reviewers.data = current_user.email
     if form.validate_on_submit():
         done = run_service(
-            lambda: services.create_review(current_user, **_review_fields(form), now=utcnow()),
+            lambda: services.create_review(
+                current_user, **_review_fields(form), now=utcnow()
+            ),
             success=lambda r: f"The review of “{r.title}” is recorded.",
             target=lambda r: url_for("reviews.show", review_id=r.id),
             form=form,
@@ -179,8 +182,11 @@ def edit(review_id):
     if form.validate_on_submit():
         done = run_service(
             lambda: services.update_review(
-                current_user, review, **_review_fields(form),
-                closed_on=form.closed_on.data, now=utcnow(),
+                current_user,
+                review,
+                **_review_fields(form),
+                closed_on=form.closed_on.data,
+                now=utcnow(),
             ),  # fmt: skip
             success="The review is saved.",
             target=url_for("reviews.show", review_id=review.id),
@@ -206,7 +212,9 @@ def move(review_id):
         return redirect(_back(review))
     stage = ReviewStage(form.stage.data)
     return run_service(
-        lambda: services.move_review(current_user, review, stage, note=form.note.data, now=utcnow()),
+        lambda: services.move_review(
+            current_user, review, stage, note=form.note.data, now=utcnow()
+        ),
         success=f"The review is now at “{stage.label}”.",
         target=_back(review),
     )
@@ -222,7 +230,9 @@ def counts(review_id):
         flash_form_errors(form)
         return redirect(_back(review))
     return run_service(
-        lambda: services.set_finding_counts(current_user, review, form.counts(), utcnow()),
+        lambda: services.set_finding_counts(
+            current_user, review, form.counts(), utcnow()
+        ),
         success="The finding counts are saved.",
         target=_back(review) + "#findings",
     )
@@ -239,9 +249,13 @@ def add_finding(review_id):
         return redirect(_back(review) + "#findings")
     return run_service(
         lambda: services.add_finding(
-            current_user, review, title=form.title.data,
-            severity=Severity(form.severity.data), status=FindingStatus(form.status.data),
-            fixed_on=form.fixed_on.data, now=utcnow(),
+            current_user,
+            review,
+            title=form.title.data,
+            severity=Severity(form.severity.data),
+            status=FindingStatus(form.status.data),
+            fixed_on=form.fixed_on.data,
+            now=utcnow(),
         ),  # fmt: skip
         success="The finding is listed.",
         target=_back(review) + "#findings",
@@ -267,8 +281,11 @@ def update_finding(review_id, finding_id):
         return redirect(_back(review) + "#findings")
     return run_service(
         lambda: services.update_finding(
-            current_user, finding, status=FindingStatus(form.status.data),
-            fixed_on=form.fixed_on.data, now=utcnow(),
+            current_user,
+            finding,
+            status=FindingStatus(form.status.data),
+            fixed_on=form.fixed_on.data,
+            now=utcnow(),
         ),  # fmt: skip
         success="The finding is updated.",
         target=_back(review) + "#findings",
