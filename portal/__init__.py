@@ -110,8 +110,8 @@ def _register_blueprints(app):
 def _register_cli(app):
     from portal.accounts.cli import accounts_cli, users_cli
     from portal.demo import demo_cli
-    from portal.reviews.cli import reviews_cli
     from portal.devserver import devserver_command
+    from portal.reviews.cli import reviews_cli
     from portal.scheduler import scheduler_cli
     from portal.training.cli import content_cli
 

@@ -11,9 +11,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.forms import DateField, ListFilterForm, name_field, strip_text
-from portal.web import MAX_ID
 from portal.reviews.models import FindingStatus, ReviewStage, Severity
 from portal.reviews.survey import NOT_APPLICABLE, questions
+from portal.web import MAX_ID
 
 PEOPLE_HELP = "Their work email addresses, separated by commas or new lines."
 COUNT = [InputRequired("Give a number (0 for none)."), NumberRange(min=0, max=10_000)]
@@ -57,9 +57,11 @@ class StageForm(FlaskForm):
         validators=[InputRequired()],
     )
     note = TextAreaField(
-        "Note (optional)", filters=[strip_text], validators=[Optional(), Length(max=2000)],
+        "Note (optional)",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 2},
-    )  # fmt: skip
+    )
 
 
 class FindingCountsForm(FlaskForm):
@@ -194,9 +196,10 @@ class ReviewFilterForm(ListFilterForm):
         validators=[Optional(), Length(max=100)],
     )
     stage = SelectField(
-        "Stage", choices=[("", "Any")] + [(s.value, s.label) for s in ReviewStage],
+        "Stage",
+        choices=[("", "Any")] + [(s.value, s.label) for s in ReviewStage],
         validators=[Optional()],
-    )  # fmt: skip
+    )
     team_id = IntegerField(
         "Team", validators=[Optional(), NumberRange(min=1, max=MAX_ID)]
     )

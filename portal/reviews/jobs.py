@@ -56,7 +56,8 @@ def flag_stuck_reviews(now):
         notify(
             manager,
             "review_stalls",
-            f"{stuck} security review(s) have sat in one stage for {days} days or more.",
+            f"{stuck} security review(s) have sat in one stage for {days} days "
+            "or more.",
             now=now,
             link="/reviews/stuck",
         )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.models import Role, Team, User
 from portal.audit.services import record_audit
+from portal.enrollment.queries import team_guardians
 from portal.errors import DomainError, required_name
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -28,7 +29,6 @@ from portal.reviews.models import (
 )
 from portal.reviews.models import ReviewStage as S
 from portal.reviews.permissions import acting_role, can_edit_review, can_record_reviews
-from portal.enrollment.queries import team_guardians
 
 MAX_PEOPLE = 10
 MAX_COUNT = 10_000
@@ -150,9 +150,13 @@ def create_review(
         )
     )
     record_audit(
-        actor, "review.create", "review", review.id, target_name=review.title,
+        actor,
+        "review.create",
+        "review",
+        review.id,
+        target_name=review.title,
         team=review.team.full_name,
-    )  # fmt: skip
+    )
     _tell_guardians(
         review, f"A security review of “{review.title}” has begun.", now, actor
     )
@@ -160,9 +164,18 @@ def create_review(
 
 
 def update_review(
-    actor, review, *, title, team_id, ticket_url, opened_on, closed_on,
-    guardians, reviewers, now,
-):  # fmt: skip
+    actor,
+    review,
+    *,
+    title,
+    team_id,
+    ticket_url,
+    opened_on,
+    closed_on,
+    guardians,
+    reviewers,
+    now,
+):
     """Edit a review's details and people: its reviewers and program managers,
     never its supporting Guardian. Audited with what changed."""
     if not can_edit_review(actor, review):
@@ -220,8 +233,9 @@ def move_review(actor, review, to_stage, *, note="", now):
         raise DomainError(
             "stage",
             f"A review at “{from_stage.label}” cannot move to “{to_stage.label}”"
-            + ("" if role else " (not yours to change)") + ".",
-        )  # fmt: skip
+            + ("" if role else " (not yours to change)")
+            + ".",
+        )
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
         raise DomainError("note", f"Keep the note under {NOTE_LIMIT} characters.")
@@ -238,24 +252,35 @@ def move_review(actor, review, to_stage, *, note="", now):
     db.session.refresh(review)
     db.session.add(
         ReviewEvent(
-            review_id=review.id, from_stage=from_stage, to_stage=to_stage,
-            actor_id=actor.id, note=note, created_at=now,
+            review_id=review.id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            actor_id=actor.id,
+            note=note,
+            created_at=now,
         )
-    )  # fmt: skip
+    )
     record_audit(
-        actor, "review.stage", "review", review.id, target_name=review.title,
-        stage=[from_stage.value, to_stage.value], note=note,
-    )  # fmt: skip
+        actor,
+        "review.stage",
+        "review",
+        review.id,
+        target_name=review.title,
+        stage=[from_stage.value, to_stage.value],
+        note=note,
+    )
     _tell_guardians(
         review, f"“{review.title}” is now at “{to_stage.label}”.", now, actor
     )
     if to_stage == S.APPROVED:
         for reviewer in review.reviewers:
             notify(
-                reviewer, "review_surveys",
+                reviewer,
+                "review_surveys",
                 f"“{review.title}” is approved: please fill its end-of-review survey.",
-                now=now, link=f"/reviews/{review.id}/survey",
-            )  # fmt: skip
+                now=now,
+                link=f"/reviews/{review.id}/survey",
+            )
     return review
 
 
@@ -305,9 +330,13 @@ def set_finding_counts(actor, review, counts, now):
     after = {s.value: review.count_of(s) for s in Severity}
     if after != before:
         record_audit(
-            actor, "review.findings", "review", review.id, target_name=review.title,
+            actor,
+            "review.findings",
+            "review",
+            review.id,
+            target_name=review.title,
             **{k: [before[k], after[k]] for k in after if after[k] != before[k]},
-        )  # fmt: skip
+        )
     return review
 
 
@@ -330,9 +359,13 @@ def add_finding(actor, review, *, title, severity, status, fixed_on, now):
         raise DomainError("title", "You cannot edit this review.")
     title, fixed_on = _check_finding(title, status, fixed_on, review.opened_on)
     finding = Finding(
-        review_id=review.id, title=title, severity=severity, status=status,
-        fixed_on=fixed_on, created_at=now,
-    )  # fmt: skip
+        review_id=review.id,
+        title=title,
+        severity=severity,
+        status=status,
+        fixed_on=fixed_on,
+        created_at=now,
+    )
     db.session.add(finding)
     db.session.flush()
     column = getattr(Review, severity.count_column)
@@ -344,9 +377,14 @@ def add_finding(actor, review, *, title, severity, status, fixed_on, now):
     )
     db.session.refresh(review)
     record_audit(
-        actor, "review.finding_add", "review", review.id, target_name=review.title,
-        finding=title, severity=severity.value,
-    )  # fmt: skip
+        actor,
+        "review.finding_add",
+        "review",
+        review.id,
+        target_name=review.title,
+        finding=title,
+        severity=severity.value,
+    )
     return finding
 
 
@@ -360,9 +398,14 @@ def update_finding(actor, finding, *, status, fixed_on, now):
     finding.status, finding.fixed_on = status, fixed_on
     review.updated_at = now
     record_audit(
-        actor, "review.finding_update", "review", review.id, target_name=review.title,
-        finding=finding.title, status=[before[0], status.value],
-    )  # fmt: skip
+        actor,
+        "review.finding_update",
+        "review",
+        review.id,
+        target_name=review.title,
+        finding=finding.title,
+        status=[before[0], status.value],
+    )
     return finding
 
 
@@ -374,7 +417,11 @@ def remove_finding(actor, finding, now):
     db.session.delete(finding)
     review.updated_at = now
     record_audit(
-        actor, "review.finding_remove", "review", review.id, target_name=review.title,
+        actor,
+        "review.finding_remove",
+        "review",
+        review.id,
+        target_name=review.title,
         finding=finding.title,
-    )  # fmt: skip
+    )
     return review

@@ -54,7 +54,7 @@ def fill(review_id):
                 form.feedback.data,
                 form.private_note.data,
                 utcnow(),
-            ),  # fmt: skip
+            ),
             success="Thank you: your survey is saved and the Guardians can read it.",
             target=url_for("reviews.show", review_id=review.id) + "#surveys",
             form=form,
@@ -63,9 +63,14 @@ def fill(review_id):
             return done
     edition = mine.guide_edition if mine is not None else None
     return render_template(
-        "reviews/survey.html", review=review, form=form, survey=mine, locked=locked,
-        locks_at=surveys.locks_at(mine) if mine else None, **_guide_context(edition),
-    )  # fmt: skip
+        "reviews/survey.html",
+        review=review,
+        form=form,
+        survey=mine,
+        locked=locked,
+        locks_at=surveys.locks_at(mine) if mine else None,
+        **_guide_context(edition),
+    )
 
 
 @bp.route("/<int:review_id>/readiness", methods=["GET", "POST"])

@@ -87,18 +87,24 @@ def edit_guide(actor, entries, note, now):
     try:
         with db.session.begin_nested():
             edition = GuideEdition(
-                number=number, entries=clean, note=(note or "").strip()[:200],
-                created_by_id=actor.id, created_at=now,
-            )  # fmt: skip
+                number=number,
+                entries=clean,
+                note=(note or "").strip()[:200],
+                created_by_id=actor.id,
+                created_at=now,
+            )
             db.session.add(edition)
     except IntegrityError:
         raise DomainError(
             "note", "Someone else saved the guide just now: look again."
         ) from None
     record_audit(
-        actor, "survey.guide_edit", "survey_guide", number,
+        actor,
+        "survey.guide_edit",
+        "survey_guide",
+        number,
         target_name=f"calibration guide, edition {number}",
-    )  # fmt: skip
+    )
     return edition
 
 
@@ -199,9 +205,12 @@ def submit_survey(actor, review, answers, feedback, private_note, now):
     if survey is not None:
         return _edit_survey(actor, survey, answers, feedback, private_note, now)
     survey = Survey(
-        review_id=review.id, reviewer_id=actor.id, submitted_at=now, updated_at=now,
+        review_id=review.id,
+        reviewer_id=actor.id,
+        submitted_at=now,
+        updated_at=now,
         guide_edition_id=guide_edition_in_force(now).id,
-    )  # fmt: skip
+    )
     _fill_survey(survey, answers, feedback, private_note)
     try:
         with db.session.begin_nested():
@@ -212,15 +221,21 @@ def submit_survey(actor, review, answers, feedback, private_note, now):
         ) from None
     refresh_review_score(review)
     record_audit(
-        actor, "survey.submit", "review", review.id, target_name=review.title,
+        actor,
+        "survey.submit",
+        "review",
+        review.id,
+        target_name=review.title,
         **answers,
-    )  # fmt: skip
+    )
     for guardian in review.guardians:
         notify(
-            guardian, "review_feedback",
+            guardian,
+            "review_feedback",
             f"A reviewer rated “{review.title}”: read their feedback.",
-            now=now, link="/reviews/mine",
-        )  # fmt: skip
+            now=now,
+            link="/reviews/mine",
+        )
     return survey
 
 
@@ -236,7 +251,8 @@ def _edit_survey(actor, survey, answers, feedback, private_note, now):
     if is_locked(survey, now):
         raise DomainError(
             "q1",
-            f"This survey locked on {locks_at(survey):%d %B %Y}: it can no longer change.",
+            f"This survey locked on {locks_at(survey):%d %B %Y}: "
+            "it can no longer change.",
         )
     before = survey.answers
     texts_before = (survey.feedback_markdown, survey.private_note)
@@ -252,9 +268,13 @@ def _edit_survey(actor, survey, answers, feedback, private_note, now):
     survey.updated_at = now
     refresh_review_score(survey.review)
     record_audit(
-        actor, "survey.edit", "review", survey.review_id,
-        target_name=survey.review.title, **changes,
-    )  # fmt: skip
+        actor,
+        "survey.edit",
+        "review",
+        survey.review_id,
+        target_name=survey.review.title,
+        **changes,
+    )
     return survey
 
 

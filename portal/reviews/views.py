@@ -187,7 +187,7 @@ def edit(review_id):
                 **_review_fields(form),
                 closed_on=form.closed_on.data,
                 now=utcnow(),
-            ),  # fmt: skip
+            ),
             success="The review is saved.",
             target=url_for("reviews.show", review_id=review.id),
             form=form,
@@ -256,7 +256,7 @@ def add_finding(review_id):
             status=FindingStatus(form.status.data),
             fixed_on=form.fixed_on.data,
             now=utcnow(),
-        ),  # fmt: skip
+        ),
         success="The finding is listed.",
         target=_back(review) + "#findings",
     )
@@ -286,7 +286,7 @@ def update_finding(review_id, finding_id):
             status=FindingStatus(form.status.data),
             fixed_on=form.fixed_on.data,
             now=utcnow(),
-        ),  # fmt: skip
+        ),
         success="The finding is updated.",
         target=_back(review) + "#findings",
     )
