@@ -9,6 +9,7 @@ from flask_login import AnonymousUserMixin
 from portal import permission_predicates
 from portal.auth.models import UserSession
 from portal.enrollment import permissions as enrollment_permissions
+from portal.reviews.models import Part, Review, ReviewPerson, ReviewStage
 
 ROLES = {
     "anonymous": None,
@@ -23,6 +24,8 @@ ROLES = {
 EVERYONE_SIGNED_IN = set(ROLES) - {"anonymous", "closed_admin"}
 PROGRAM = {"program_manager", "admin"}
 ADMIN = {"admin"}
+# Who records security reviews: reviewers and program managers (admins too).
+RECORDERS = PROGRAM | {"reviewer"}
 
 # Predicates of the person alone: who they let through.
 ALLOWED = {
@@ -36,6 +39,9 @@ ALLOWED = {
     "can_view_training_statistics": PROGRAM,
     "can_unblock_training": PROGRAM,
     "can_revoke_certificate": PROGRAM,
+    "can_record_reviews": PROGRAM | {"reviewer"},
+    "can_edit_guide": PROGRAM,
+    "can_read_private_notes": PROGRAM,
 }
 
 
@@ -49,7 +55,15 @@ def people(make_user):
 
 
 # Predicates about one object: tested here and by the object-access sweep.
-OBJECT_PREDICATES = {"can_manage_session"}
+OBJECT_PREDICATES = {
+    "can_manage_session",
+    "can_see_review",
+    "can_see_team_reviews",
+    "can_edit_review",
+    "can_fill_survey",
+    "can_record_readiness",
+    "can_read_feedback",
+}
 
 
 def test_every_predicate_is_in_the_matrix():
@@ -83,3 +97,62 @@ def test_nobody_decides_their_own_application(people):
         assert enrollment_permissions.can_decide(person, other)
         assert not enrollment_permissions.can_decide(person, own)
         assert enrollment_permissions.acting_role(person, own) == "owner"
+
+
+def _review(team, guardian, reviewer, stage):
+    return Review(
+        team_id=team.id,
+        stage=stage,
+        people=[
+            ReviewPerson(user_id=guardian.id, part=Part.GUARDIAN),
+            ReviewPerson(user_id=reviewer.id, part=Part.REVIEWER),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected"),
+    [
+        (
+            ReviewStage.IMPLEMENTED,
+            {
+                "can_see_review": {"member", "supporter", "on_review"} | RECORDERS,
+                "can_edit_review": {"on_review"} | RECORDERS,
+                "can_fill_survey": set(),
+                "can_record_readiness": {"supporter"},
+                "can_read_feedback": {"supporter", "on_review"} | RECORDERS,
+            },
+        ),
+        (
+            ReviewStage.APPROVED,
+            {
+                "can_see_review": {"member", "supporter", "on_review"} | RECORDERS,
+                "can_edit_review": {"on_review"} | RECORDERS,
+                "can_fill_survey": {"on_review"},
+                "can_record_readiness": set(),
+                "can_read_feedback": {"supporter", "on_review"} | RECORDERS,
+            },
+        ),
+    ],
+)
+def test_review_predicates_by_role(people, make_user, make_team, stage, expected):
+    """A review of a team: its member, its supporting Guardian (who is also a
+    program manager, and still may not edit it), its own reviewer, and every
+    role of the matrix above (none on the review's team)."""
+    team = make_team()
+    others = dict(people)
+    others["member"] = make_user(team=team)
+    others["supporter"] = make_user(roles=["guardian", "program_manager"])
+    others["on_review"] = make_user(roles=["security_reviewer"])
+    review = _review(team, others["supporter"], others["on_review"], stage)
+    predicates = permission_predicates()
+    for name, allowed in expected.items():
+        check = getattr(predicates, name)
+        assert {who for who, person in others.items() if check(person, review)} == (
+            allowed
+        ), name
+    team_check = predicates.can_see_team_reviews
+    assert {who for who, p in others.items() if team_check(p, team)} == {
+        "member",
+        "on_review",
+    } | RECORDERS | {"supporter"}

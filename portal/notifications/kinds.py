@@ -94,8 +94,8 @@ KINDS = {
             "review_surveys",
             "Surveys to fill",
             "A review you reviewed is approved and its end-of-review survey is "
-            "due (with one reminder). Emailed at once: surveys lock after a while.",
-            Delivery.IMMEDIATELY,
+            "due, and one reminder a few days later if it is still to fill.",
+            Delivery.DIGEST,
         ),
         Kind(
             "review_stalls",

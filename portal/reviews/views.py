@@ -97,7 +97,8 @@ def survey_context(review):
         "readiness": queries.readiness_of(review.id) if sees_readiness else [],
         "sees_readiness": sees_readiness,
         "shows_feedback": can_read_feedback(user, review),
-        "shows_private": can_read_private_notes(user),
+        "shows_private": can_read_private_notes(user)
+        and user.id not in review.guardian_ids,
         "shows_reviewer": can_record_reviews(user)
         or current_app.config["PORTAL_SURVEY_SHOWS_REVIEWER"],
         "can_survey": can_fill_survey(user, review),

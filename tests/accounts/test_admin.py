@@ -224,7 +224,6 @@ def test_grant_role_is_stored_and_audited(admin_client, db, admin, engineer):
     [
         ("guardian", "Guardians join through the Guardian program"),
         ("mentor", "The Mentor role is not used by the portal yet."),
-        ("security_reviewer", "The Security reviewer role is not used by the portal"),
     ],
 )
 def test_roles_made_elsewhere_are_refused_with_a_pointer(

@@ -23,6 +23,14 @@ from portal.extensions import db as _db
 from portal.mail.links import preferences_url
 from portal.mail.models import OutboxMessage
 from portal.notifications.services import notify
+from portal.reviews.models import (
+    Finding,
+    Part,
+    Review,
+    ReviewPerson,
+    ReviewStage,
+    Severity,
+)
 from portal.training.certificates import certify_if_complete
 from portal.training.models import ModuleProgress
 from portal.training.queries import required_modules
@@ -112,7 +120,7 @@ FIRST_MODULE = "guardian-role"  # in content/, with no prerequisites
 
 
 @pytest.fixture
-def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
+def objects(db, make_user, make_org, make_team, reset_token, tmp_path, reviewer):
     """Real objects for the URL parameters, all about a target none of the actors is."""
     org = make_org(name="Payments")
     team = make_team(name="Checkout", org=org)
@@ -145,6 +153,7 @@ def objects(db, make_user, make_org, make_team, reset_token, tmp_path):
     return {
         **training,
         **_enrollment_objects(db, target, make_user(roles=["program_manager"])),
+        **_review_objects(db, target, reviewer),
         "user_id": target.id,
         "org_id": org.id,
         "team_id": team.id,
@@ -224,3 +233,29 @@ def _enrollment_objects(db, target, manager):
     )
     db.session.commit()
     return {"enrollment_id": enrollment.id, "cohort_id": cohort.id}
+
+
+def _review_objects(db, target, reviewer):
+    """An approved review of the target's team that the target supported as its
+    Guardian and the ``reviewer`` fixture reviewed, with one listed finding."""
+    now = utcnow()
+    review = Review(
+        title="Checkout API",
+        team_id=target.team_id,
+        opened_on=now.date() - timedelta(days=30),
+        closed_on=now.date(),
+        stage=ReviewStage.APPROVED,
+        stage_entered_at=now,
+        people=[
+            ReviewPerson(user_id=target.id, part=Part.GUARDIAN),
+            ReviewPerson(user_id=reviewer.id, part=Part.REVIEWER),
+        ],
+    )
+    db.session.add(review)
+    db.session.flush()
+    finding = Finding(
+        review_id=review.id, title="Open redirect", severity=Severity.MEDIUM
+    )
+    db.session.add(finding)
+    db.session.commit()
+    return {"review_id": review.id, "finding_id": finding.id}

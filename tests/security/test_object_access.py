@@ -50,6 +50,10 @@ from portal.extensions import db
 from portal.mail.links import PREFERENCES_SALT, password_fingerprint, preferences_url
 from portal.notifications.kinds import Delivery
 from portal.notifications.services import notify, set_preferences
+from portal.reviews import services as review_services
+from portal.reviews import surveys as review_surveys
+from portal.reviews.models import FindingStatus, Review, Severity
+from portal.reviews.models import ReviewStage as S
 from portal.training import services as training_services
 from portal.training.models import AttemptStatus, QuizAttempt
 from portal.training.queries import latest_certificate
@@ -67,7 +71,15 @@ OWNER_ONLY = "owner only"  # anyone else: 404, as if it did not exist
 PROGRAM = "program managers"  # anyone else: 403 (or 404)
 ADMIN = "admins"  # anyone else: 403 (or 404)
 DIRECTORY = "every colleague"  # public directory data: 200, GET only
-REFUSED = {OWNER_ONLY: {404}, PROGRAM: {403, 404}, ADMIN: {403, 404}}
+# A review's recorders (its reviewers, program managers) and its supporting
+# Guardian; the owner, a member of its team, sees it but may not do all of it.
+ON_THE_REVIEW = "the people the review names"
+REFUSED = {
+    OWNER_ONLY: {404},
+    PROGRAM: {403, 404},
+    ADMIN: {403, 404},
+    ON_THE_REVIEW: {404},
+}
 GUESSED_LINK = "a guessed link"  # 404
 RESET_LINK_REFUSED = (302, "/auth/reset")  # the reset page's own "no longer valid"
 SIGNED_IN_ALREADY = (302, "/")  # a link page sends a signed-in person home
@@ -160,6 +172,10 @@ class World:
     @cached_property
     def manager(self):
         return self._make_user(name="Pam Program", roles=["program_manager"])
+
+    @cached_property
+    def reviewer(self):
+        return self._make_user(name="Rex Reviewer", roles=["security_reviewer"])
 
     @cached_property
     def colleague(self):
@@ -347,6 +363,50 @@ def _pages_about(owner):
     ]
 
 
+REVIEW_TITLE = "Ledger reconciliation service for Olive"
+
+
+def _review(world, owner):
+    """Two reviews of A's team that A supports as its Guardian: one open with
+    A's readiness check and a listed finding, one approved with its survey."""
+    db.session.add(RoleGrant(user=owner, role=Role.GUARDIAN, granted_at=utcnow()))
+    reviewer = world.reviewer
+    db.session.commit()
+    values = []
+    for number in (1, 2):
+        review = review_services.create_review(
+            world.manager,
+            title=f"{REVIEW_TITLE} {number}",
+            team_id=owner.team_id,
+            ticket_url="https://tickets.example.com/SEC-1",
+            opened_on=utcnow().date(),
+            guardians=owner.email,
+            reviewers=reviewer.email,
+            now=utcnow(),
+        )
+        finding = review_services.add_finding(
+            world.manager,
+            review,
+            title="Ledger totals readable by any team",
+            severity=Severity.HIGH,
+            status=FindingStatus.OPEN,
+            fixed_on=None,
+            now=utcnow(),
+        )
+        values.append({"review_id": review.id, "finding_id": finding.id})
+    first, second = (db.session.get(Review, v["review_id"]) for v in values)
+    review_surveys.record_readiness(owner, first, READINESS, "", utcnow())
+    for stage in (S.GUIDANCE, S.SUBMITTED):
+        review_services.move_review(world.manager, second, stage, now=utcnow())
+    for stage in (S.IN_REVIEW, S.APPROVED):
+        review_services.move_review(reviewer, second, stage, now=utcnow())
+    review_surveys.submit_survey(reviewer, second, READINESS, "Good", "", utcnow())
+    db.session.commit()
+    return values
+
+
+READINESS = {"q1": 4, "q2": 3, "q3": 1, "q4": None}
+ANSWERS = {"q1": "4", "q2": "3", "q3": "1", "q4": "n/a"}
 INTERNAL = "internal bookkeeping of scheduled work, behind the admin jobs page"
 
 KINDS = {
@@ -506,6 +566,56 @@ KINDS = {
         data={
             "admin.edit_team": lambda v: {"org_id": v["org_id"], "name": "Taken over"}
         },
+    ),
+    "Review": Owned(
+        make=_review,
+        routes={
+            "reviews.show": OWNER_ONLY,
+            "reviews.edit": ON_THE_REVIEW,
+            "reviews.move": ON_THE_REVIEW,
+            "reviews.counts": ON_THE_REVIEW,
+            "reviews.add_finding": ON_THE_REVIEW,
+            "reviews.update_finding": ON_THE_REVIEW,
+            "reviews.remove_finding": ON_THE_REVIEW,
+            "surveys.fill": ON_THE_REVIEW,
+            "surveys.readiness": ON_THE_REVIEW,
+        },
+        data={
+            "reviews.edit": lambda v: {
+                "title": "Taken over",
+                "team_id": 1,
+                "opened_on": utcnow().date().isoformat(),
+            },
+            "reviews.move": lambda v: {"stage": "guidance"},
+            "reviews.counts": lambda v: {
+                "critical_count": 9,
+                "high_count": 9,
+                "medium_count": 9,
+                "low_count": 9,
+                "informational_count": 9,
+            },
+            "reviews.add_finding": lambda v: {
+                "title": "Planted",
+                "severity": "low",
+                "status": "open",
+            },
+            "reviews.update_finding": lambda v: {"status": "accepted_risk"},
+            "surveys.fill": lambda v: {**ANSWERS, "feedback": "planted"},
+            "surveys.readiness": lambda v: dict(ANSWERS),
+        },
+        pages=("/reviews/mine",),
+        link="/reviews/{review_id}",
+        reveals=lambda v: [REVIEW_TITLE, "Ledger totals readable"],
+    ),
+    "ReviewPerson": PartOf("Review", "the review's Guardians and reviewers"),
+    "ReviewEvent": PartOf("Review", "a review's stage history"),
+    "Finding": PartOf("Review", "findings listed on the review's page"),
+    "ReadinessCheck": PartOf(
+        "Review", "a supporting Guardian's self-rating, on the review's page"
+    ),
+    "Survey": PartOf("Review", "reviewers' surveys, on the review's page"),
+    "GuideEdition": NotPersonal(
+        "the calibration guide, the same for everyone signed in (/reviews/guide)"
     ),
     "AuditEvent": NotPersonal(
         "the audit log: admins only (/admin/audit and its export), append-only, "

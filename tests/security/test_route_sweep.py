@@ -49,6 +49,7 @@ TO_LOGIN = (302, "/auth/login")
 TO_HOME = (302, "/")
 TO_TARGET_ADMIN_PAGE = (302, "/admin/users/{user_id}")
 TO_APPLICATION = (302, "/program/applications/{enrollment_id}")
+TO_REVIEW = (302, "/reviews/{review_id}")
 
 
 def everyone(expected):
@@ -75,6 +76,17 @@ def admin_only(expected=OK):
 def program_only(expected=OK):
     """Program pages: program managers and admins."""
     return {**admin_only(expected), "program_manager": expected}
+
+
+def recorders_only(expected, others=FORBIDDEN):
+    """Review records: security reviewers, program managers and admins; the
+    other colleagues get ``others``."""
+    return {
+        **signed_in_only(others),
+        "reviewer": expected,
+        "program_manager": expected,
+        "admin": expected,
+    }
 
 
 EXPECTED = {
@@ -180,6 +192,34 @@ EXPECTED = {
     "program.coverage": program_only(),
     # An empty target means the company default: saved, back to coverage.
     "program.set_ratio_target": program_only((302, "/program/coverage")),
+    # Security reviews: the review belongs to the target's team; "reviewer" is
+    # its security reviewer. Nobody else of the colleagues may even see it.
+    "reviews.index": signed_in_only(),
+    "reviews.new": recorders_only(OK),
+    "reviews.show": recorders_only(OK, others=NOT_FOUND),
+    "reviews.edit": recorders_only(OK, others=NOT_FOUND),
+    # Empty forms name no stage, no counts, no finding: back to the review.
+    "reviews.move": recorders_only(TO_REVIEW, others=NOT_FOUND),
+    "reviews.counts": recorders_only(TO_REVIEW, others=NOT_FOUND),
+    "reviews.add_finding": recorders_only(TO_REVIEW, others=NOT_FOUND),
+    "reviews.update_finding": recorders_only(TO_REVIEW, others=NOT_FOUND),
+    # The button's form is only its token (CSRF is off here): the finding goes.
+    "reviews.remove_finding": recorders_only(TO_REVIEW, others=NOT_FOUND),
+    # Only the review's own reviewer fills its survey; program managers and
+    # admins see the review but may not.
+    "surveys.fill": {
+        **recorders_only(FORBIDDEN, others=NOT_FOUND),
+        "reviewer": OK,
+    },
+    # Only the supporting Guardian (the target) checks readiness, and the
+    # review is past submission anyway.
+    "surveys.readiness": recorders_only(FORBIDDEN, others=NOT_FOUND),
+    "surveys.home": recorders_only(OK),
+    "surveys.mine": signed_in_only(),
+    "surveys.scoring_rules": signed_in_only(),
+    "surveys.guide": signed_in_only(),
+    "surveys.edit_guide": program_only(),
+    "surveys.stuck": program_only(),
 }
 
 
