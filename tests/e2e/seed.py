@@ -9,7 +9,8 @@ database (``DATABASE_URL`` in the environment), after `flask db upgrade` and
 
 ``setup`` creates the orgs and teams people sign up into, a program manager,
 two colleagues waiting in the application queue, the accounts the security
-and keyboard checks sign in with, and an open cohort that starts today.
+and keyboard checks sign in with, a security reviewer and a Guardian for the
+review journey, and an open cohort that starts today.
 ``pass-modules`` passes modules for someone who signed up in the browser (a
 correct quiz attempt each, so their ModuleProgress rows are the real thing):
 the newcomer then has only the remaining required modules to pass by hand.
@@ -73,7 +74,31 @@ THROTTLED = Person(
 KEYBOARD_USER = Person(
     "kai.keys@example.com", "Kai Keys", "Checkout", "Dublin", Seniority.SENIOR
 )
-PEOPLE = [PROGRAM_MANAGER, *APPLICANTS, SECURITY_TESTER, THROTTLED, KEYBOARD_USER]
+REVIEWER = Person(
+    "rae.reviewer@example.com",
+    "Rae Reviewer",
+    "Developer Tools",
+    "Berlin",
+    Seniority.SENIOR,
+    (Role.SECURITY_REVIEWER,),
+)
+REVIEW_GUARDIAN = Person(
+    "gus.guardian@example.com",
+    "Gus Guardian",
+    "Billing",
+    "Madrid",
+    Seniority.SENIOR,
+    (Role.GUARDIAN,),
+)
+PEOPLE = [
+    PROGRAM_MANAGER,
+    *APPLICANTS,
+    SECURITY_TESTER,
+    THROTTLED,
+    KEYBOARD_USER,
+    REVIEWER,
+    REVIEW_GUARDIAN,
+]
 
 
 def setup(now):

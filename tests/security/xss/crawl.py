@@ -19,7 +19,7 @@ from tests.security.xss.forms import fill
 from tests.security.xss.markup import read_page
 from tests.security.xss.pages import build
 
-ROLES = ("anonymous", "engineer", "guardian", "program_manager", "admin")
+ROLES = ("anonymous", "engineer", "guardian", "reviewer", "program_manager", "admin")
 SKIPPED_ENDPOINTS = {"static", "bootstrap.static"}
 # A field with no maxlength starts here, and halves while it is refused.
 UNBOUNDED = 1000

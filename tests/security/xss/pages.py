@@ -12,6 +12,7 @@ from sqlalchemy import String, Text, select
 from portal.accounts.models import Org, Team, User
 from portal.enrollment.models import Cohort, Enrollment
 from portal.extensions import db
+from portal.reviews.models import Review
 from portal.training.models import Certificate, Module, QuizAttempt
 from tests.security.xss.browser import MODES
 from tests.security.xss.forms import fill
@@ -33,6 +34,7 @@ OBJECTS = {
     "code": (Certificate, Certificate.verification_code),
     "slug": (Module, Module.slug),
     "attempt_id": (QuizAttempt, QuizAttempt.id),
+    "review_id": (Review, Review.id),
 }
 
 

@@ -17,6 +17,8 @@ from portal.enrollment import services as enrollment
 from portal.extensions import db
 from portal.mail.links import preferences_url
 from portal.mail.models import OutboxMessage
+from portal.reviews import services as review_services
+from portal.reviews.models import ReviewStage
 from portal.training.certificates import certify_if_complete
 from portal.training.models import Module, ModuleProgress
 from portal.training.queries import required_modules
@@ -145,6 +147,30 @@ def _interleaved(*lists):
     return [item for items in zip(*lists, strict=True) for item in items]
 
 
+def _reviews(how_many, manager, guardian, reviewer, now):
+    """Open reviews the Guardian supports and the reviewer reviews, and as
+    many approved ones whose survey the reviewer has still to fill."""
+    made = []
+    for n in range(2 * how_many):
+        review = review_services.create_review(
+            manager,
+            title=f"Review {n}",
+            team_id=guardian.team_id,
+            ticket_url="",
+            opened_on=now.date(),
+            guardians=guardian.email,
+            reviewers=reviewer.email,
+            now=now,
+        )
+        made.append(review)
+    for review in made[how_many:]:
+        for stage in (ReviewStage.GUIDANCE, ReviewStage.SUBMITTED):
+            review_services.move_review(manager, review, stage, now=now)
+        for stage in (ReviewStage.IN_REVIEW, ReviewStage.APPROVED):
+            review_services.move_review(reviewer, review, stage, now=now)
+    return made[:how_many], made[how_many:]
+
+
 def seed(worlds, once, now):
     """Everything the battery needs: ``worlds`` objects of each kind that is
     edited, ``once`` of each state a form can be sent from only once (an
@@ -167,17 +193,22 @@ def seed(worlds, once, now):
     nominees = people.many("nominee", worlds + once)
     viewer = nominees[0]
     attempt = start_attempt(viewer, active_module("guardian-role"), now)
+    reviewer = people.make("reviewer", 0, [Role.SECURITY_REVIEWER])
+    db.session.flush()
+    open_reviews, approved = _reviews(worlds, manager, guardians[0], reviewer, now)
     return Seeded(
         crawlers={
             "anonymous": [None],
             "engineer": writers,
             "guardian": guardians[:once],
+            "reviewer": [reviewer],
             "program_manager": [manager],
             "admin": [admin],
         },
         viewers={
             "anonymous": None,
             "engineer": viewer,
+            "reviewer": reviewer,
             "program_manager": manager,
             "admin": admin,
         },
@@ -193,6 +224,8 @@ def seed(worlds, once, now):
             "code": [c.verification_code for c in certificates],
             "slug": sorted(db.session.scalars(select(Module.slug))),
             "attempt_id": [attempt.id],
+            "review_id": [r.id for r in open_reviews],
+            "surveys.fill:review_id": [r.id for r in approved],
             "auth.reset_password:token": [_reset_token(targets[-1], now)],
             "notifications.email_preferences:token": [
                 preferences_url(viewer).rpartition("/")[2]

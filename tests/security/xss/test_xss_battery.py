@@ -3,7 +3,8 @@
 Every payload in payloads.txt is written into every field a person can fill
 (found from the forms on the pages, so a new field is covered without editing
 this test): sign-up, profile, orgs, teams, cohorts, applications, nominations
-and every reason a decision asks for. Then every GET route is rendered in one
+every reason a decision asks for, and a security review's
+title, notes, findings, survey feedback, readiness notes and calibration guide. Then every GET route is rendered in one
 Chromium as a visitor, an engineer, a program manager and an admin, with a
 sentinel any injected script would call: every page that shows a payload both
 with the Content Security Policy and without it, the others with it; the pages
@@ -81,6 +82,16 @@ MUST_COVER = {
     "training.revoke_certificate.reason",
     "training_program.grant_attempts.reason",
     "training_program.reset_module.reason",
+    "reviews.new.title",
+    "reviews.edit.title",
+    "reviews.move.note",
+    "reviews.add_finding.title",
+    "surveys.fill.feedback",
+    "surveys.fill.private_note",
+    "surveys.readiness.notes",
+    "surveys.edit_guide.q1_5",
+    "surveys.edit_guide.q3_applicable",
+    "surveys.edit_guide.note",
 }
 
 
