@@ -112,11 +112,13 @@ def set_people(review, guardian_emails, reviewer_emails):
         raise DomainError(
             "reviewers", "A reviewer who has filled the survey stays on the review."
         )
-    wanted = {(uid, Part.GUARDIAN) for uid in guardian_ids}
-    wanted |= {(uid, Part.REVIEWER) for uid in reviewer_ids}
-    review.people = [p for p in review.people if (p.user_id, p.part) in wanted]
-    have = {(p.user_id, p.part) for p in review.people}
-    for uid, part in sorted(wanted - have, key=lambda w: (w[1].value, w[0])):
+    wanted = dict.fromkeys(guardian_ids, Part.GUARDIAN)
+    wanted.update(dict.fromkeys(reviewer_ids, Part.REVIEWER))
+    # A person who changes part keeps their row (one row per person and review).
+    review.people = [p for p in review.people if p.user_id in wanted]
+    for person in review.people:
+        person.part = wanted.pop(person.user_id)
+    for uid, part in wanted.items():
         review.people.append(ReviewPerson(user_id=uid, part=part))
     db.session.flush()
 
