@@ -10,6 +10,8 @@ from portal.database import utcnow
 from portal.enrollment.models import Enrollment, EnrollmentStatus
 from portal.enrollment.services import open_enrollment
 from portal.extensions import csrf, db, limiter
+from portal.reviews.permissions import can_record_reviews
+from portal.reviews.queries import surveys_waiting_count
 from portal.training.queries import module_rows, valid_certificate
 from portal.training.standing import TrainingPolicy
 
@@ -42,6 +44,9 @@ def index():
         certificate=valid_certificate(current_user.id, now),
         enrollment=open_enrollment(current_user.id),
         applications_waiting=waiting,
+        surveys_waiting=surveys_waiting_count(current_user.id)
+        if can_record_reviews(current_user)
+        else None,
     )
 
 

@@ -266,3 +266,17 @@ def guide_editions():
         .options(joinedload(GuideEdition.created_by))
         .order_by(GuideEdition.number.desc())
     ).all()
+
+
+def surveys_waiting_count(user_id):
+    """How many approved reviews still wait for this reviewer's survey."""
+    filled = select(Survey.review_id).where(Survey.reviewer_id == user_id)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Review)
+        .where(
+            Review.id.in_(_assigned(user_id, Part.REVIEWER)),
+            Review.stage == ReviewStage.APPROVED,
+            Review.id.not_in(filled),
+        )
+    )
