@@ -2,6 +2,8 @@
 
 import pytest
 
+from portal.database import utcnow
+from portal.reviews.models import Part, Review, ReviewPerson, ReviewStage, Survey
 from tests.helpers import PASSWORD, csrf_token_from
 from tests.security.conftest import is_signed_in
 
@@ -112,3 +114,29 @@ def test_state_changing_admin_post_needs_a_token(csrf_app, admin, victim, db):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(type(victim), victim.id).active
+
+
+def test_a_survey_needs_the_token_of_its_own_page(csrf_app, reviewer, make_team, db):
+    now = utcnow()
+    review = Review(
+        title="Payout scheduler",
+        team_id=make_team().id,
+        opened_on=now.date(),
+        closed_on=now.date(),
+        stage=ReviewStage.APPROVED,
+        stage_entered_at=now,
+        people=[ReviewPerson(user_id=reviewer.id, part=Part.REVIEWER)],
+    )
+    db.session.add(review)
+    db.session.commit()
+    client = _signed_in_client(csrf_app, reviewer)
+    answers = {"q1": "4", "q2": "4", "q3": "1", "q4": "4", "feedback": "Well done"}
+    path = f"/reviews/{review.id}/survey"
+
+    refused = client.post(path, data=answers)
+    token = csrf_token_from(client.get(path).text)
+    accepted = client.post(path, data={**answers, "csrf_token": token})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert db.session.query(Survey).filter_by(review_id=review.id).count() == 1
