@@ -171,10 +171,14 @@ def _quarter(column):
 
 def guardian_trend(user_id):
     """Per quarter (of approval): how many rated reviews, the mean answer to
-    each rating question, the share of Yes to Q3 and the mean score; each
-    hidden below the minimum number of reviews."""
+    each rating question, the share of Yes to Q3 and the mean review score
+    (as in guardian_average); each hidden below the minimum number of reviews."""
     year = extract("year", Review.closed_on).label("year")
     quarter = _quarter(Review.closed_on).label("quarter")
+    supported = (
+        Review.id.in_(_assigned(user_id, Part.GUARDIAN)),
+        Review.closed_on.is_not(None),
+    )
     rows = db.session.execute(
         select(
             year,
@@ -184,29 +188,34 @@ def guardian_trend(user_id):
             func.avg(Survey.q2),
             func.avg(Survey.q3),
             func.avg(Survey.q4),
-            func.avg(Survey.score),
         )
         .join(Survey, Survey.review_id == Review.id)
-        .where(
-            Review.id.in_(_assigned(user_id, Part.GUARDIAN)),
-            Review.closed_on.is_not(None),
-        )
+        .where(*supported)
         .group_by(year, quarter)
         .order_by(year, quarter)
     ).all()
-    return [
-        {
-            "quarter": f"{int(y)} Q{int(q)}",
-            "count": count,
-            **{
-                key: average(value, count)
-                for key, value in zip(
-                    ("q1", "q2", "q3", "q4", "score"), values, strict=True
-                )
-            },
-        }
-        for y, q, count, *values in rows
-    ]
+    # The score is the reviews' own (one per review, however many surveys).
+    scores = {
+        (y, q): (value, count)
+        for y, q, value, count in db.session.execute(
+            select(year, quarter, func.avg(Review.score), func.count(Review.score))
+            .where(*supported)
+            .group_by(year, quarter)
+        )
+    }
+    return [_trend_row(y, q, count, answers, scores) for y, q, count, *answers in rows]
+
+
+def _trend_row(year, quarter, count, answers, scores):
+    return {
+        "quarter": f"{int(year)} Q{int(quarter)}",
+        "count": count,
+        **{
+            key: average(value, count)
+            for key, value in zip(("q1", "q2", "q3", "q4"), answers, strict=True)
+        },
+        "score": average(*scores.get((year, quarter), (None, 0))),
+    }
 
 
 REMIND_WITHIN = timedelta(days=60)

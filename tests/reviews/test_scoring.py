@@ -261,3 +261,30 @@ def test_the_scoring_page_states_the_rules_in_force(app_factory, engineer):
     assert "How would you rate the quality of the threat model responses?" in page
     assert "Were the applicable configurations set up?" in page
     assert "Excellent (all resources were identified)" in page
+
+
+def test_the_trend_scores_each_review_once_as_the_average_does(
+    db, app_factory, make_review, make_user, reviewer
+):
+    guardian = make_user(roles=["guardian"])
+    second = make_user(roles=["security_reviewer"])
+    review = make_review(
+        stage=S.APPROVED, guardians=[guardian], reviewers=[reviewer, second]
+    )
+    first_answers, second_answers = scoring.EXAMPLES[2]["surveys"]
+    submit_survey(reviewer, review, first_answers, "", "", NOW)
+    submit_survey(second, review, second_answers, "", "", NOW)
+    guardian_id = guardian.id
+    db.session.commit()
+
+    with app_factory(PORTAL_REVIEW_MIN_RATED=1).app_context():
+        overall = queries.guardian_average(guardian_id)
+        [trend] = queries.guardian_trend(guardian_id)
+
+    # The review's score is 62.5 (worked above); the mean of its two survey
+    # scores, (81.25 + 41.67) / 2 = 61.46, would weigh each reviewer instead.
+    assert overall.value == trend["score"].value == pytest.approx(62.5)
+    assert (trend["count"], trend["score"].count) == (1, 1)
+    # Q1's mean rating over both surveys: (5 + 3) / 2; Q3: one Yes of two.
+    assert trend["q1"].value == pytest.approx(4.0)
+    assert trend["q3"].value == pytest.approx(0.5)
