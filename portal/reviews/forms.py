@@ -2,13 +2,14 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import DateField, ListFilterForm, name_field, strip_text
 from portal.reviews.models import FindingStatus, ReviewStage, Severity
@@ -51,6 +52,8 @@ class ReviewForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
+    # The stage the page showed, so a move chosen on a stale page is refused.
+    seen = HiddenField(validators=[Optional(), AnyOf([s.value for s in ReviewStage])])
     stage = SelectField(
         "Move to",
         choices=[(s.value, s.label) for s in ReviewStage],

@@ -18,6 +18,8 @@ def send_survey_reminders(now):
     days = current_app.config["PORTAL_SURVEY_REMINDER_DAYS"]
     sent = 0
     for review, person in queries.surveys_due(now, days):
+        if Role.SECURITY_REVIEWER not in person.user.roles:
+            continue  # no longer a reviewer: the survey page would refuse them
         if not claim_reminder(
             f"survey-due:{review.id}:{person.user_id}", person.user_id, now
         ):

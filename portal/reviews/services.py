@@ -227,10 +227,19 @@ def _snapshot(review):
     }
 
 
-def move_review(actor, review, to_stage, *, note="", now):
-    """Move ``review`` to ``to_stage`` if the lifecycle allows this person to."""
+def move_review(actor, review, to_stage, *, note="", now, seen_stage=None):
+    """Move ``review`` to ``to_stage`` if the lifecycle allows this person to.
+
+    ``seen_stage`` is the stage the person saw when they chose the move: if the
+    review has moved on since, nothing happens and they are told.
+    """
     role = acting_role(actor, review)
     from_stage = review.stage
+    if seen_stage is not None and seen_stage != from_stage:
+        raise DomainError(
+            "stage",
+            f"The review moved on since you looked: it is now at “{from_stage.label}”.",
+        )
     if not lifecycle.allowed(from_stage, to_stage, role):
         raise DomainError(
             "stage",
@@ -275,7 +284,10 @@ def move_review(actor, review, to_stage, *, note="", now):
         review, f"“{review.title}” is now at “{to_stage.label}”.", now, actor
     )
     if to_stage == S.APPROVED:
+        # Someone who has since lost the role cannot fill the survey any more.
         for reviewer in review.reviewers:
+            if Role.SECURITY_REVIEWER not in reviewer.roles:
+                continue
             notify(
                 reviewer,
                 "review_surveys",

@@ -212,9 +212,15 @@ def move(review_id):
         flash_form_errors(form)
         return redirect(_back(review))
     stage = ReviewStage(form.stage.data)
+    seen = ReviewStage(form.seen.data) if form.seen.data else None
     return run_service(
         lambda: services.move_review(
-            current_user, review, stage, note=form.note.data, now=utcnow()
+            current_user,
+            review,
+            stage,
+            note=form.note.data,
+            now=utcnow(),
+            seen_stage=seen,
         ),
         success=f"The review is now at “{stage.label}”.",
         target=_back(review),
