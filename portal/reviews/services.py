@@ -29,6 +29,7 @@ from portal.reviews.models import (
 )
 from portal.reviews.models import ReviewStage as S
 from portal.reviews.permissions import acting_role, can_edit_review, can_record_reviews
+from portal.text import name_problem
 
 MAX_PEOPLE = 10
 MAX_COUNT = 10_000
@@ -38,7 +39,8 @@ NOTE_LIMIT = 2000
 
 def _check_ticket(url):
     url = (url or "").strip()
-    if url and (len(url) > 500 or not TICKET.fullmatch(url)):
+    # name_problem refuses control, invisible and direction-changing characters.
+    if url and (len(url) > 500 or not TICKET.fullmatch(url) or name_problem(url)):
         raise DomainError(
             "ticket_url", "Give the ticket as an http:// or https:// link."
         )

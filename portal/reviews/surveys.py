@@ -108,6 +108,12 @@ def edit_guide(actor, entries, note, now):
     return edition
 
 
+def _plain_lines(text):
+    """Text as stored: stripped, with the browser's CRLF line ends made LF, so
+    the same text from a form or a file compares equal."""
+    return (text or "").replace("\r\n", "\n").strip()
+
+
 def check_answers(answers):
     """Each answer one its question offers, or None (n/a)."""
     clean = {}
@@ -132,7 +138,7 @@ def record_readiness(actor, review, answers, notes, now):
             "q1", "The readiness check is for the review's Guardian before submission."
         )
     answers = check_answers(answers)
-    notes = (notes or "").strip()
+    notes = _plain_lines(notes)
     if len(notes) > FEEDBACK_LIMIT:
         raise DomainError("notes", f"Keep the notes under {FEEDBACK_LIMIT} characters.")
     edition = guide_edition_in_force(now)
@@ -176,8 +182,8 @@ def is_locked(survey, now):
 
 
 def _check_text(feedback, private_note):
-    feedback = (feedback or "").strip()
-    private_note = (private_note or "").strip()
+    feedback = _plain_lines(feedback)
+    private_note = _plain_lines(private_note)
     for field, text in (("feedback", feedback), ("private_note", private_note)):
         if len(text) > FEEDBACK_LIMIT:
             raise DomainError(field, f"Keep it under {FEEDBACK_LIMIT} characters.")

@@ -363,3 +363,32 @@ def test_recorders_get_the_counts_form_and_others_the_table(
     )
     assert '<caption class="visually-hidden">Findings by severity</caption>' in member
     assert "<td>4</td>" in member
+
+
+@pytest.mark.parametrize(
+    "ticket",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        'https://tickets.example.com/" onmouseover="alert(1)',
+        "https://tickets.example.com/\u202egnp.exe",
+        "https://tickets.example.com/\u200bSEC-1",
+        "https://tickets.example.com/\x00",
+        "ftp://tickets.example.com/SEC-1",
+        "https://" + "a" * 500,
+    ],
+)
+def test_a_ticket_link_is_an_http_link_and_nothing_else(db, cast, ticket):
+    with pytest.raises(DomainError) as refused:
+        services.create_review(
+            cast.manager,
+            title="Payout scheduler",
+            team_id=cast.team.id,
+            ticket_url=ticket,
+            opened_on=TODAY,
+            guardians="",
+            reviewers="",
+            now=NOW,
+        )
+
+    assert refused.value.field == "ticket_url"

@@ -387,3 +387,18 @@ def test_a_reviewer_who_filled_the_survey_stays_on_the_review(db, cast, filed):
     )
     db.session.rollback()
     assert fresh(Review, review.id).reviewer_ids == [cast.reviewer.id]
+
+
+def test_feedback_from_a_browser_is_stored_with_plain_line_ends(db, cast, make_review):
+    review = cast.review(make_review, stage=S.APPROVED)
+
+    survey = surveys.submit_survey(
+        cast.reviewer,
+        review,
+        ANSWERS,
+        "Good diagram.\r\nName the pipelines.\r\n",
+        "",
+        NOW,
+    )
+
+    assert survey.feedback_markdown == "Good diagram.\nName the pipelines."
