@@ -7,6 +7,7 @@ script slipped into one must not run in every learner's browser either.
 """
 
 import re
+import threading
 
 import markdown
 import nh3
@@ -27,11 +28,23 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_parsers = threading.local()
+
+
+def _user_parser():
+    """One Markdown parser per thread, reset between texts: building one loads
+    its extensions, which cost more than most texts do to convert."""
+    parser = getattr(_parsers, "user", None)
+    if parser is None:
+        parser = _parsers.user = markdown.Markdown(
+            extensions=USER_EXTENSIONS, output_format="html"
+        )
+    return parser.reset()
+
+
 def render_user_markdown(text):
     """Markdown written by a person, as HTML safe to show to anyone."""
-    html = markdown.markdown(
-        text or "", extensions=USER_EXTENSIONS, output_format="html"
-    )
+    html = _user_parser().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
