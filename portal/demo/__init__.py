@@ -15,6 +15,7 @@ from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
 from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
+from portal.demo.reviews import seed_reviews
 from portal.demo.training import add_learners, seed_training
 from portal.enrollment.cohorts import create_cohort
 from portal.enrollment.services import apply, place_in_cohort
@@ -67,7 +68,7 @@ DEMO_ACCOUNTS = [
         ("Platform", "Developer Tools"),
         "Berlin",
         Seniority.SENIOR,
-        [],
+        [Role.SECURITY_REVIEWER],
         "Application security reviewer.",
     ),
     (
@@ -102,6 +103,11 @@ COLLEAGUES = [
     ("Arjun Mehta", "Platform", "Developer Tools", "Bangalore", Seniority.MID),
     ("Chloe Martin", "Consumer", "Search", "Montreal", Seniority.JUNIOR),
 ]
+# Rosa's fellow security reviewers: a review may have two.
+COLLEAGUE_ROLES = {
+    "Hannah Schmidt": [Role.SECURITY_REVIEWER],
+    "Arjun Mehta": [Role.SECURITY_REVIEWER],
+}
 
 
 def database_is_empty():
@@ -144,6 +150,10 @@ def seed_demo_data(now):
                 password_hash=password_hash,
                 email_verified_at=now,
                 created_at=now,
+                role_grants=[
+                    RoleGrant(role=role, granted_at=now)
+                    for role in COLLEAGUE_ROLES.get(name, [])
+                ],
             )
         )
     db.session.flush()
@@ -152,6 +162,7 @@ def seed_demo_data(now):
     _seed_notifications(now)
     seed_training(now, [name for name, *_ in COLLEAGUES])
     _seed_enrollment(now)
+    seed_reviews(now)
     record_audit(
         None,
         "demo.seed",
