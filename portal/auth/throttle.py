@@ -26,6 +26,10 @@ from limits import parse
 from portal.extensions import limiter
 
 
+def _enabled():
+    return current_app.config.get("RATELIMIT_ENABLED", True)
+
+
 def _item(setting):
     return parse(current_app.config[setting])
 
@@ -39,14 +43,14 @@ def _ids(setting, key):
 def count(setting, *key):
     """Count one attempt against the limit named by ``setting``; False when
     the attempt is over the limit (and must not go ahead)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not _enabled():
         return True
     return limiter.limiter.hit(_item(setting), *_ids(setting, key))
 
 
 def over(setting, *key):
     """Whether the limit named by ``setting`` is used up, counting nothing."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not _enabled():
         return False
     return not limiter.limiter.test(_item(setting), *_ids(setting, key))
 
@@ -55,7 +59,7 @@ def refund(setting, *key):
     """Give back one counted attempt (a sign-in that turned out right), so a
     limit counts failures yet was taken before the password was checked.
     Fixed windows (RATELIMIT_STRATEGY) keep one counter a negative step undoes."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not _enabled():
         return
     item = _item(setting)
     key_name = item.key_for(*_ids(setting, key))
@@ -64,10 +68,14 @@ def refund(setting, *key):
 
 def forget(setting, *key):
     """Clear a counter (a successful sign-in clears its account's)."""
+    if not _enabled():
+        return
     limiter.limiter.clear(_item(setting), *_ids(setting, key))
 
 
 def seconds_until_reset(setting, *key):
+    if not _enabled():
+        return 1
     reset_at = limiter.limiter.get_window_stats(_item(setting), *_ids(setting, key))[0]
     return max(1, int(reset_at - time.time()))
 

@@ -334,3 +334,21 @@ def test_the_address_limit_answers_429_with_retry_after(
     client, elsewhere = attempt(limited, engineer.email, PASSWORD, "10.5.0.2")
     assert elsewhere.headers["Location"] == "/"
     assert is_signed_in(client)
+
+
+def test_with_throttling_turned_off_sign_in_still_works(app_factory, engineer):
+    """PORTAL_RATELIMIT_ENABLED=0 (a trial, never production) counts nothing
+    and still signs people in."""
+    app = app_factory(RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    for _ in range(3):
+        client.post(
+            "/auth/login", data={"email": engineer.email, "password": "wrong one"}
+        )
+
+    response = client.post(
+        "/auth/login", data={"email": engineer.email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
