@@ -12,6 +12,10 @@ BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - throwaway benchmark data
 ENGINEER_EMAIL = "bench-engineer@example.com"
 PROGRAM_MANAGER_EMAIL = "bench-pm@example.com"
 ADMIN_EMAIL = "bench-admin@example.com"
+# One of the security reviewers and one of the active Guardians, renamed by the
+# review seeder: the heaviest reviewer's home and Guardian's "my reviews".
+REVIEWER_EMAIL = "bench-reviewer@example.com"
+GUARDIAN_EMAIL = "bench-guardian@example.com"
 
 DEFAULT_SQLITE_PATH = Path(tempfile.gettempdir()) / "guardians-bench" / "bench.db"
 
@@ -44,7 +48,10 @@ def bench_config(url):
         "PORTAL_LOAD_DEMO_DATA": False,
         # No wait between quiz attempts, so the runner can submit one straight away.
         "PORTAL_TRAINING_COOLDOWN_MINUTES": 0,
-        "RATELIMIT_ENABLED": False,
+        # On, in memory: a right password clears its account's counters through
+        # the limiter, which does not exist when it is off. Each account signs
+        # in once, and a right password gives its attempt back.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "portal.test",
     }

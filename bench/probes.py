@@ -5,13 +5,14 @@ import uuid
 
 from sqlalchemy import func, insert, select
 
-from bench.common import BENCH_PASSWORD, ENGINEER_EMAIL
+from bench.common import BENCH_PASSWORD, ENGINEER_EMAIL, REVIEWER_EMAIL
 from portal.accounts.models import Team, User
 from portal.audit.models import AuditEvent
 from portal.database import utcnow
 from portal.enrollment.models import Cohort
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.reviews.models import Part, Review, ReviewPerson, ReviewStage, Survey
 from portal.training.grading import correct_response
 from portal.training.models import Module, QuizAttempt
 
@@ -22,7 +23,8 @@ QUIZ_MODULE = "guardian-role"  # no prerequisites, so a newcomer can take it
 
 def lookup_targets():
     """Ids for the page paths: the biggest org and team, the fullest cohort with
-    seats left, the most common audit action."""
+    seats left, the most common audit action, the bench reviewer's latest
+    approved review."""
     members = func.count(User.id)
     biggest_org = db.session.execute(
         select(Team.org_id, members)
@@ -57,11 +59,33 @@ def lookup_targets():
         "team": biggest_team[0],
         "cohort": cohort,
         "action": action,
+        "review": _reviewed(),
         "slug": QUIZ_MODULE,
         "name": SEARCHED_NAME,
     }
     db.session.remove()
     return targets
+
+
+def _reviewed():
+    """The bench reviewer's latest approved review with their survey in (the
+    review page then shows the surveys, and the survey page their answers)."""
+    return db.session.scalar(
+        select(Review.id)
+        .join(ReviewPerson, ReviewPerson.review_id == Review.id)
+        .join(User, User.id == ReviewPerson.user_id)
+        .join(
+            Survey,
+            (Survey.review_id == Review.id) & (Survey.reviewer_id == User.id),
+        )
+        .where(
+            User.email == REVIEWER_EMAIL,
+            ReviewPerson.part == Part.REVIEWER,
+            Review.stage == ReviewStage.APPROVED,
+        )
+        .order_by(Review.closed_on.desc(), Review.id.desc())
+        .limit(1)
+    )
 
 
 def _quiz_takers(count):
@@ -77,6 +101,7 @@ def _quiz_takers(count):
                 "display_name": f"Quiz Taker {n}",
                 "password_hash": engineer.password_hash,
                 "team_id": engineer.team_id,
+                "email_verified_at": utcnow(),
                 "created_at": utcnow(),
             }
             for n, email in enumerate(emails)

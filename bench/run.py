@@ -28,7 +28,9 @@ from bench.common import (
     ADMIN_EMAIL,
     BENCH_PASSWORD,
     ENGINEER_EMAIL,
+    GUARDIAN_EMAIL,
     PROGRAM_MANAGER_EMAIL,
+    REVIEWER_EMAIL,
     bench_config,
     database_url,
     describe,
@@ -42,6 +44,8 @@ ACCOUNTS = {
     "engineer": ENGINEER_EMAIL,
     "pm": PROGRAM_MANAGER_EMAIL,
     "admin": ADMIN_EMAIL,
+    "reviewer": REVIEWER_EMAIL,
+    "guardian": GUARDIAN_EMAIL,
 }
 # (page as named in budgets.toml, who requests it)
 PAGES = [
@@ -65,6 +69,15 @@ PAGES = [
     ("/program/coverage?uncovered=1", "pm"),
     ("/program/cohorts/{cohort}", "pm"),
     ("/program/cohorts/{cohort}/suggest", "pm"),
+    ("/reviews/assigned", "reviewer"),
+    ("/reviews/ (reviewer)", "reviewer"),
+    ("/reviews/{review}", "reviewer"),
+    ("/reviews/{review}/survey", "reviewer"),
+    ("/reviews/mine", "guardian"),
+    ("/reviews/ (program manager)", "pm"),
+    ("/reviews/stuck", "pm"),
+    ("/reviews/scoring", "pm"),
+    ("/reviews/guide", "pm"),
 ]
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 

@@ -31,6 +31,7 @@ from bench.common import (
 from bench.loader import Loader
 from bench.seed_activity import seed_audit, seed_notifications, seed_preferences
 from bench.seed_program import seed_program
+from bench.seed_reviews import seed_reviews
 from bench.seed_training import load_modules, seed_training
 from portal import create_app
 from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
@@ -52,6 +53,7 @@ SIZES = {
     "notifications": 100_000,
     "engineer_notifications": 3_000,
     "audit_events": 50_000,
+    "reviews": 50_000,
 }
 ORG_WORDS = [
     "Payments", "Platform", "Consumer", "Identity", "Data", "Search", "Mobile",
@@ -138,7 +140,7 @@ def _orgs_and_teams(loader, rng, now, org_count, team_count):
 def _user(rng, now, number, team_id, password_hash, email=None, name=None):
     first, last = rng.choice(FIRST), rng.choice(LAST)
     active = rng.random() > 0.03
-    return {
+    row = {
         "id": number,
         "email": email or f"{first}.{last}.{number}@example.com".lower(),
         "display_name": name or f"{first} {last}",
@@ -154,6 +156,9 @@ def _user(rng, now, number, team_id, password_hash, email=None, name=None):
         "deactivated_at": None if active or email else now - timedelta(days=30),
         "created_at": now - timedelta(days=rng.randint(1, 1000)),
     }
+    # Everyone confirmed their address on sign-up (a pending account cannot sign in).
+    row["email_verified_at"] = row["created_at"]
+    return row
 
 
 def _users(loader, rng, now, teams, count):
@@ -178,7 +183,8 @@ def _users(loader, rng, now, teams, count):
 
 
 def _roles(loader, rng, now, people, guardians, admin_ids, pm_ids, guardian_count):
-    """Guardian grants for active Guardians, topped up to ``guardian_count``."""
+    """Guardian grants for active Guardians, topped up to ``guardian_count``;
+    returns the security reviewers."""
     chosen = list(dict.fromkeys(guardians))[:guardian_count]
     taken = set(chosen)
     others = [u["id"] for u in people if u["id"] not in taken]
@@ -187,9 +193,8 @@ def _roles(loader, rng, now, people, guardians, admin_ids, pm_ids, guardian_coun
     grants |= {
         (user_id, Role.MENTOR) for user_id in rng.sample(chosen, len(chosen) // 12)
     }
-    grants |= {
-        (u, Role.SECURITY_REVIEWER) for u in rng.sample(others, len(chosen) // 60)
-    }
+    reviewers = rng.sample(others, len(chosen) // 60)
+    grants |= {(u, Role.SECURITY_REVIEWER) for u in reviewers}
     grants |= {(user_id, Role.ADMIN) for user_id in admin_ids}
     grants |= {(user_id, Role.PROGRAM_MANAGER) for user_id in pm_ids}
     loader.insert(
@@ -204,6 +209,7 @@ def _roles(loader, rng, now, people, guardians, admin_ids, pm_ids, guardian_coun
             for user_id, role in sorted(grants, key=lambda g: (g[0], g[1].value))
         ),
     )
+    return reviewers
 
 
 def fresh_database(url):
@@ -271,13 +277,22 @@ def seed(factor):
         required=[m["id"] for m in modules if m["required"]],
     )  # fmt: skip
     guardians = sized("guardians", factor, 10)
-    _roles(loader, rng, now, people, by_status[S.ACTIVE], admin_ids, pm_ids, guardians)
+    reviewers = _roles(
+        loader, rng, now, people, by_status[S.ACTIVE], admin_ids, pm_ids, guardians
+    )
     keen = [u for s in KEEN for u in by_status[s]]
     seed_training(
         loader, rng, now, modules, attempts=sized("attempts", factor, 50), keen=keen,
         casual=[u["id"] for u in rng.sample(people, len(people) // 4)], engineer_id=1,
     )  # fmt: skip
     _activity(loader, rng, now, factor, users, admin_ids + pm_ids)
+    # A generator of its own: the tables above stay as they were before reviews.
+    review_rng = random.Random(2027)  # noqa: S311 - repeatable data
+    seed_reviews(
+        loader, review_rng, now, total=sized("reviews", factor, 100), factor=factor,
+        users=users, active_guardians=by_status[S.ACTIVE], reviewer_ids=reviewers,
+        pm_id=2,
+    )  # fmt: skip
     loader.finish()
     return loader
 
