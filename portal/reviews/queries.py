@@ -4,9 +4,9 @@ number of statements, and averages are counted in SQL."""
 from datetime import timedelta
 
 from sqlalchemy import and_, case, extract, func, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from portal.accounts.models import Team
+from portal.accounts.models import Team, User
 from portal.database import contains
 from portal.extensions import db
 from portal.reviews.lifecycle import OPEN
@@ -110,36 +110,34 @@ def reviewer_home(user_id):
     by_stage = {stage: [] for stage in OPEN}
     for review in open_reviews:
         by_stage[review.stage].append(review)
-    filled = select(Survey.review_id).where(Survey.reviewer_id == user_id)
     waiting = db.session.scalars(
-        select(Review)
-        .where(
-            Review.id.in_(mine),
-            Review.stage == ReviewStage.APPROVED,
-            Review.id.not_in(filled),
-        )
+        _waiting_for_survey(user_id, select(Review))
         .options(_with_team())
         .order_by(Review.closed_on)
     ).all()
     return by_stage, waiting
 
 
-def supported_reviews(user_id, limit=200):
-    """The reviews ``user_id`` supported as a Guardian, newest first, with
-    their surveys and the Guardian's own readiness check."""
-    reviews = db.session.scalars(
+def supported_query(user_id):
+    """The reviews ``user_id`` supported as a Guardian, newest first (for a
+    page of them; the page shows no people, so none are loaded)."""
+    return (
         select(Review)
         .where(Review.id.in_(_assigned(user_id, Part.GUARDIAN)))
-        .options(_with_team())
+        .options(_with_team(), lazyload(Review.people))
         .order_by(Review.opened_on.desc(), Review.id.desc())
-        .limit(limit)
-    ).all()
+    )
+
+
+def with_feedback(reviews, user_id):
+    """(review, its surveys, the Guardian's own readiness check) for each of
+    ``reviews``, in two queries."""
     ids = [r.id for r in reviews]
     surveys = {}
     for survey in db.session.scalars(
         select(Survey)
         .where(Survey.review_id.in_(ids))
-        .options(joinedload(Survey.reviewer))
+        .options(joinedload(Survey.reviewer).lazyload(User.role_grants))
         .order_by(Survey.submitted_at)
     ):
         surveys.setdefault(survey.review_id, []).append(survey)
@@ -277,15 +275,27 @@ def guide_editions():
     ).all()
 
 
+def _waiting_for_survey(user_id, query):
+    """``query`` narrowed to approved reviews of this reviewer without their
+    survey: from the reviewer's own rows, so it does not walk every approved
+    review of the company."""
+    return (
+        query.join(ReviewPerson, ReviewPerson.review_id == Review.id)
+        .outerjoin(
+            Survey,
+            and_(Survey.review_id == Review.id, Survey.reviewer_id == user_id),
+        )
+        .where(
+            ReviewPerson.user_id == user_id,
+            ReviewPerson.part == Part.REVIEWER,
+            Review.stage == ReviewStage.APPROVED,
+            Survey.id.is_(None),
+        )
+    )
+
+
 def surveys_waiting_count(user_id):
     """How many approved reviews still wait for this reviewer's survey."""
-    filled = select(Survey.review_id).where(Survey.reviewer_id == user_id)
     return db.session.scalar(
-        select(func.count())
-        .select_from(Review)
-        .where(
-            Review.id.in_(_assigned(user_id, Part.REVIEWER)),
-            Review.stage == ReviewStage.APPROVED,
-            Review.id.not_in(filled),
-        )
+        _waiting_for_survey(user_id, select(func.count()).select_from(Review))
     )

@@ -123,9 +123,11 @@ def home():
 def mine():
     """The reviews a Guardian supported: scores, feedback, their readiness
     self-rating beside the reviewers' rating, and the trend by quarter."""
+    page = paginate(queries.supported_query(current_user.id), per_page=25)
     return render_template(
         "reviews/mine.html",
-        rows=queries.supported_reviews(current_user.id),
+        page=page,
+        rows=queries.with_feedback(page.items, current_user.id),
         overall=queries.guardian_average(current_user.id),
         trend=queries.guardian_trend(current_user.id),
         questions=questions(),

@@ -237,11 +237,14 @@ def test_the_pages_list_the_grown_data(app, db, data):
 
     # 30 reviews at the seven stages in turn: 22 at the five open stages
     # (4 or 5 at each), all on the reviewer's home; the Guardian supported
-    # every one of them and the big review.
+    # every one of them and the big review: 31, listed 25 to a page.
     assert home.count('<li class="mb-1"><a href="/reviews/') == 22
     # Approved: 5, 12, 19 and 26; all but 12 have the reviewer's survey; and
     # the big review has none of theirs.
     assert 'your survey <span class="badge text-bg-warning">2</span>' in home
-    assert mine.count('<section class="card mb-3"') == 31
+    assert mine.count('<section class="card mb-3"') == 25
+    assert "(31, newest first)" in mine
+    second = guardian.get("/reviews/mine?page=2").text
+    assert second.count('<section class="card mb-3"') == 6
     assert big.count("Finding ") >= BIG_REVIEW_STEP
     assert big.count("’s self-rating</th>") == BIG_REVIEW_STEP
