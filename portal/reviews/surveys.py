@@ -8,7 +8,7 @@ Guardians. Saving one recomputes the review's score (portal.reviews.scoring).
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.services import record_audit
@@ -23,7 +23,7 @@ from portal.reviews.permissions import (
     can_fill_survey,
     can_record_readiness,
 )
-from portal.reviews.survey import question, questions, shipped_guide
+from portal.reviews.survey import questions, shipped_guide
 
 FEEDBACK_LIMIT = 10_000
 GUIDE_ENTRY_LIMIT = 3_000
@@ -289,13 +289,3 @@ def refresh_review_score(review):
     db.session.flush()
     rows = db.session.scalars(select(Survey).where(Survey.review_id == review.id)).all()
     review.score = scoring.review_score([s.answers for s in rows])
-
-
-def missing_survey_count(review):
-    return len(review.reviewer_ids) - db.session.scalar(
-        select(func.count()).select_from(Survey).where(Survey.review_id == review.id)
-    )
-
-
-def answer_label(key, value):
-    return question(key).label_of(value)
