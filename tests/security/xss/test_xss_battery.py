@@ -2,10 +2,11 @@
 
 Every payload in payloads.txt is written into every field a person can fill
 (found from the forms on the pages, so a new field is covered without editing
-this test): sign-up, profile, orgs, teams, cohorts, applications, nominations
-every reason a decision asks for, and a security review's
-title, notes, findings, survey feedback, readiness notes and calibration guide. Then every GET route is rendered in one
-Chromium as a visitor, an engineer, a program manager and an admin, with a
+this test): sign-up, profile, orgs, teams, cohorts, applications, nominations,
+every reason a decision asks for, and a security review's title, notes,
+findings, survey feedback, readiness notes and calibration guide. Then every
+GET route is rendered in one Chromium as a visitor, an engineer, a reviewer,
+a program manager and an admin, with a
 sentinel any injected script would call: every page that shows a payload both
 with the Content Security Policy and without it, the others with it; the pages
 of every list that show more payloads; every search form with the corpus in
