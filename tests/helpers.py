@@ -1,5 +1,5 @@
-"""Helpers the tests share: the test configuration, signing in, CSRF tokens and
-counting SQL statements."""
+"""Helpers the tests share: the test configuration, signing in, CSRF tokens,
+counting SQL statements and reading rows as the database has them."""
 
 import contextvars
 import os
@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from portal.auth.jobs import answer_reset_requests
 from portal.database import utcnow
@@ -106,3 +106,17 @@ def change_password(client, new, current=PASSWORD):
         "/auth/password",
         data={"current_password": current, "password": new, "confirm": new},
     )
+
+
+def fresh(model, object_id):
+    """The row as the database has it now, not as the session remembers it."""
+    db.session.expire_all()
+    return db.session.get(model, object_id)
+
+
+def row_counts():
+    """Rows in every table, to prove that something changed nothing."""
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }

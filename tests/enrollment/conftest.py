@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.accounts.models import Seniority
 from portal.database import utcnow
@@ -20,7 +20,7 @@ from portal.training.models import ModuleProgress
 from portal.training.queries import required_modules
 from portal.training.standing import TrainingPolicy
 from portal.training.sync import sync_content
-from tests.helpers import login_as
+from tests.helpers import fresh, login_as, row_counts  # noqa: F401 (re-exported)
 
 # In the past, so that what views do at the real time happens after it.
 NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
@@ -186,20 +186,6 @@ def pass_required_training(user, now=NOW):
     certificate = certify_if_complete(user, now, TrainingPolicy())
     _db.session.commit()
     return certificate
-
-
-def fresh(model, object_id):
-    """The row as the database has it now, not as the session remembers it."""
-    _db.session.expire_all()
-    return _db.session.get(model, object_id)
-
-
-def row_counts():
-    """Rows in every table, to prove that something changed nothing."""
-    return {
-        table.name: _db.session.scalar(select(func.count()).select_from(table))
-        for table in _db.metadata.sorted_tables
-    }
 
 
 def history(enrollment_id):

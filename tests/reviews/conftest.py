@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from portal.accounts.models import Team, User
 from portal.audit.models import AuditEvent
@@ -24,7 +24,7 @@ from portal.reviews.models import (
     Survey,
 )
 from portal.reviews.surveys import guide_edition_in_force
-from tests.helpers import login_as
+from tests.helpers import fresh, login_as, row_counts  # noqa: F401 (re-exported)
 
 # A Monday in the past (ISO week 2025-W23): what views do at the real time
 # happens after it.
@@ -164,20 +164,6 @@ def cast(
         outside_engineer=engineer,
         intruder=intruder,
     )
-
-
-def fresh(model, object_id):
-    """The row as the database has it now, not as the session remembers it."""
-    _db.session.expire_all()
-    return _db.session.get(model, object_id)
-
-
-def row_counts():
-    """Rows in every table, to prove that something changed nothing."""
-    return {
-        table.name: _db.session.scalar(select(func.count()).select_from(table))
-        for table in _db.metadata.sorted_tables
-    }
 
 
 def review_state(review_id):

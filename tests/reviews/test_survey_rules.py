@@ -402,3 +402,28 @@ def test_feedback_from_a_browser_is_stored_with_plain_line_ends(db, cast, make_r
     )
 
     assert survey.feedback_markdown == "Good diagram.\nName the pipelines."
+
+
+def test_feedback_is_shown_only_as_the_sanitized_html_stored_for_it(
+    db, cast, make_review, signed_in
+):
+    review = cast.review(make_review, stage=S.APPROVED)
+    hostile = (
+        "Nice **work**<script>alert(1)</script>"
+        '<img src=x onerror="alert(2)"> [x](javascript:alert(3))'
+    )
+    survey = surveys.submit_survey(cast.reviewer, review, ANSWERS, hostile, "", NOW)
+    db.session.commit()
+
+    pages = [
+        signed_in(cast.supporter).get("/reviews/mine").text,
+        signed_in(cast.manager).get(f"/reviews/{review.id}").text,
+    ]
+
+    assert "<strong>work</strong>" in survey.feedback_html
+    for text in (survey.feedback_html, *pages):
+        assert "<script>alert" not in text
+        assert "onerror" not in text
+        assert "javascript:alert" not in text
+    for page in pages:
+        assert "<strong>work</strong>" in page

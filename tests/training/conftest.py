@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
 
 from portal.extensions import db as _db
 from portal.training import services
 from portal.training.grading import correct_response
 from portal.training.sync import sync_content
+from tests.helpers import row_counts  # noqa: F401 (re-exported)
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -128,14 +128,6 @@ def sync(root, **options):
     report = sync_content(root, **options)
     _db.session.commit()
     return report
-
-
-def row_counts():
-    """Rows in every table, to prove that something changed nothing."""
-    return {
-        table.name: _db.session.scalar(select(func.count()).select_from(table))
-        for table in _db.metadata.sorted_tables
-    }
 
 
 def correct_answers(version):
