@@ -34,9 +34,11 @@ def create_app(config=None):
     _register_blueprints(app)
     from portal.enrollment import receivers as enrollment_receivers
     from portal.notifications import receivers as notification_receivers
+    from portal.recognition import receivers as recognition_receivers
 
     notification_receivers.connect()
     enrollment_receivers.connect()
+    recognition_receivers.connect()
     _register_cli(app)
     from portal.errors import register_error_handlers
 
@@ -81,6 +83,7 @@ def _register_blueprints(app):
     from portal.enrollment.views import bp as enrollment_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.recognition.views import bp as recognition_bp
     from portal.reviews.survey_views import bp as surveys_bp
     from portal.reviews.views import bp as reviews_bp
     from portal.training.program_views import bp as training_program_bp
@@ -102,6 +105,7 @@ def _register_blueprints(app):
         cohorts_bp,
         reviews_bp,
         surveys_bp,
+        recognition_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -111,6 +115,7 @@ def _register_cli(app):
     from portal.accounts.cli import accounts_cli, users_cli
     from portal.demo import demo_cli
     from portal.devserver import devserver_command
+    from portal.recognition.cli import recognition_cli
     from portal.reviews.cli import reviews_cli
     from portal.scheduler import scheduler_cli
     from portal.training.cli import content_cli
@@ -123,6 +128,7 @@ def _register_cli(app):
         devserver_command,
         content_cli,
         reviews_cli,
+        recognition_cli,
     ):
         app.cli.add_command(command)
 
@@ -131,6 +137,7 @@ def permission_predicates():
     """Every feature's can_* predicates, for templates as ``can``."""
     from portal.auth import permissions
     from portal.enrollment import permissions as enrollment_permissions
+    from portal.recognition import permissions as recognition_permissions
     from portal.reviews import permissions as review_permissions
     from portal.training import permissions as training_permissions
 
@@ -140,6 +147,7 @@ def permission_predicates():
         enrollment_permissions,
         training_permissions,
         review_permissions,
+        recognition_permissions,
     ):
         predicates.update(
             (name, getattr(module, name))

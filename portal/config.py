@@ -152,6 +152,9 @@ def load_config():
         "PORTAL_REVIEW_STUCK_DAYS": _env_int("REVIEW_STUCK_DAYS", 30),
         # Whether Guardians see which reviewer wrote the feedback they read.
         "PORTAL_SURVEY_SHOWS_REVIEWER": _env_bool("SURVEY_SHOWS_REVIEWER", True),
+        # Recognition (portal.recognition): how many kudos each person may give
+        # in a calendar month.
+        "PORTAL_KUDOS_PER_MONTH": _env_int("KUDOS_PER_MONTH", 3),
     }
 
 
@@ -223,6 +226,7 @@ def _check_review_settings(config):
         ("PORTAL_SURVEY_EDIT_DAYS", 0),
         ("PORTAL_SURVEY_REMINDER_DAYS", 1),
         ("PORTAL_REVIEW_STUCK_DAYS", 1),
+        ("PORTAL_KUDOS_PER_MONTH", 1),
     ):
         if not low <= config[name] <= 3650:
             raise ConfigError(f"{name} must be a whole number from {low} to 3650.")

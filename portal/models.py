@@ -16,6 +16,16 @@ from portal.enrollment.models import (  # noqa: F401
 from portal.jobs.models import JobRun, SentReminder  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.notifications.models import Notification, NotificationPreference  # noqa: F401
+from portal.recognition.models import (  # noqa: F401
+    Award,
+    AwardKind,
+    BadgeAward,
+    Kudos,
+    PointsEntry,
+    PointsSnapshot,
+    PointsTotal,
+    RecognitionPreference,
+)
 from portal.reviews.models import (  # noqa: F401
     Finding,
     GuideEdition,

@@ -24,6 +24,7 @@ from portal.enrollment.services import run_enrollment_calendar
 from portal.jobs.runner import preview_job, run_job
 from portal.mail.jobs import IDLE_SUMMARY, deliver_outbox, preview_outbox
 from portal.notifications.jobs import iso_week, send_weekly_digest
+from portal.recognition.jobs import start_leaderboard_week
 from portal.reviews.jobs import flag_stuck_reviews, send_survey_reminders
 from portal.training.jobs import send_training_reminders
 
@@ -88,6 +89,16 @@ JOBS = [
         per_week,
         "Flag to program managers the reviews stuck in one stage too long "
         "(once a week, in their digest).",
+    ),
+    # Triggered daily so a missed Monday is made up the next morning; the
+    # weekly period means it runs once per ISO week.
+    ScheduledJob(
+        "leaderboard_week",
+        start_leaderboard_week,
+        {"trigger": "cron", "hour": 0, "minute": 5},
+        per_week,
+        "Keep the boards' standings as the week began, for the change in rank "
+        "since last week; a new quarter or year starts its boards from zero.",
     ),
     # Triggered daily so a failed week is retried the next morning; the weekly
     # period means it sends once per ISO week.

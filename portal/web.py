@@ -34,16 +34,21 @@ def id_argument(name):
     return None
 
 
+def page_number():
+    """The ``page`` argument: a whole number from 1, else a 400."""
+    raw = request.args.get("page", "1")
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description="The page number must be a whole number from 1.")
+    return int(raw)
+
+
 def paginate(query, *, per_page):
     """The page of ``query`` that the ``page`` argument asks for.
 
     A page that is not a whole number from 1 is a 400; one past the last page
     (of a list that has any) is a 404, like any address with nothing behind it.
     """
-    raw = request.args.get("page", "1")
-    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_PAGE:
-        abort(400, description="The page number must be a whole number from 1.")
-    return db.paginate(query, page=int(raw), per_page=per_page, error_out=True)
+    return db.paginate(query, page=page_number(), per_page=per_page, error_out=True)
 
 
 def spreadsheet_safe(value):

@@ -103,6 +103,12 @@ KINDS = {
             "For program managers: reviews that have sat in one stage too long.",
             Delivery.DIGEST,
         ),
+        Kind(
+            "recognition",
+            "Recognition",
+            "You earned a badge or an award, or someone gave you kudos.",
+            Delivery.DIGEST,
+        ),
     ]
 }
 

@@ -3,7 +3,9 @@
 Every stage change goes through ``move_review``: it checks the move against
 the lifecycle table, records it in the review's history and the audit log, and
 tells the team's Guardians (and, once approved, the reviewers that their survey
-is due).
+is due). Approval sends ``review_signed_off`` and a change of Guardians sends
+``review_rated``: recognition awards badges and moves points
+(portal.recognition.receivers).
 """
 
 import re
@@ -29,6 +31,7 @@ from portal.reviews.models import (
 )
 from portal.reviews.models import ReviewStage as S
 from portal.reviews.permissions import acting_role, can_edit_review, can_record_reviews
+from portal.reviews.signals import review_rated, review_signed_off
 from portal.text import name_problem
 
 MAX_PEOPLE = 10
@@ -205,6 +208,8 @@ def update_review(
         for key, value in _snapshot(review).items()
         if value != before[key]
     }
+    if "guardians" in changes:
+        review_rated.send(review, review=review, now=now)
     if changes:
         record_audit(
             actor,
@@ -286,6 +291,7 @@ def move_review(actor, review, to_stage, *, note="", now, seen_stage=None):
         review, f"“{review.title}” is now at “{to_stage.label}”.", now, actor
     )
     if to_stage == S.APPROVED:
+        review_signed_off.send(review, review=review, now=now)
         # Someone who has since lost the role cannot fill the survey any more.
         for reviewer in review.reviewers:
             if Role.SECURITY_REVIEWER not in reviewer.roles:

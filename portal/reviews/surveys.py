@@ -2,7 +2,9 @@
 guide they are answered against.
 
 A survey's submission (not its later edits) notifies the review's supporting
-Guardians. Saving one recomputes the review's score (portal.reviews.scoring).
+Guardians. Saving one recomputes the review's score (portal.reviews.scoring)
+and sends ``review_rated``: recognition then credits the supporting Guardians
+with points scaled by the score (portal.recognition.receivers).
 """
 
 from datetime import timedelta
@@ -23,6 +25,7 @@ from portal.reviews.permissions import (
     can_fill_survey,
     can_record_readiness,
 )
+from portal.reviews.signals import review_rated
 from portal.reviews.survey import questions, shipped_guide
 
 FEEDBACK_LIMIT = 10_000
@@ -226,6 +229,7 @@ def submit_survey(actor, review, answers, feedback, private_note, now):
             "q1", "Your survey of this review was submitted a moment ago."
         ) from None
     refresh_review_score(review)
+    review_rated.send(review, review=review, now=now)
     record_audit(
         actor,
         "survey.submit",
@@ -273,6 +277,7 @@ def _edit_survey(actor, survey, answers, feedback, private_note, now):
         return survey
     survey.updated_at = now
     refresh_review_score(survey.review)
+    review_rated.send(survey.review, review=survey.review, now=now)
     record_audit(
         actor,
         "survey.edit",

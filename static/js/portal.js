@@ -19,3 +19,11 @@ document.addEventListener("change", function (event) {
   }
   event.target.form.requestSubmit();
 });
+
+// A "Print" button (data-print): the page's print stylesheet leaves out the
+// navigation and the forms.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
