@@ -15,6 +15,7 @@ from portal.accounts.models import Org, Role, RoleGrant, Seniority, Team, User
 from portal.audit.services import record_audit
 from portal.auth.passwords import hash_password
 from portal.database import utcnow
+from portal.demo.recognition import seed_recognition
 from portal.demo.reviews import seed_reviews
 from portal.demo.training import add_learners, seed_training
 from portal.enrollment.cohorts import create_cohort
@@ -163,6 +164,7 @@ def seed_demo_data(now):
     seed_training(now, [name for name, *_ in COLLEAGUES])
     _seed_enrollment(now)
     seed_reviews(now)
+    seed_recognition(now)
     record_audit(
         None,
         "demo.seed",

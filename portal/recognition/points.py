@@ -58,8 +58,9 @@ SOURCES = {
             "module_passed",
             "A training module passed",
             10,
-            5,
-            "Once per module, the first time you pass it.",
+            10,
+            "Once per module, the first time you pass it. The whole required "
+            "curriculum fits in one week's cap.",
         ),
         Source(
             "kudos_received",
