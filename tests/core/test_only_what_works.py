@@ -1,10 +1,10 @@
-"""The portal advertises only what it has: no forum, mentors or recognition in
-its copy, and email preferences for the kinds that exist."""
+"""The portal advertises only what it has: no forum or mentors in its copy,
+and email preferences for the kinds that exist."""
 
 from portal.notifications.kinds import KINDS
 from tests.helpers import login_as
 
-NOT_YET = ("forum", "mentor", "recognition", "recognised", "leaderboard")
+NOT_YET = ("forum", "mentor")
 
 
 def test_the_landing_page_promises_nothing_missing(client):
@@ -30,8 +30,9 @@ def test_preferences_list_only_kinds_that_exist(client, engineer):
         "review_feedback",
         "review_surveys",
         "review_stalls",
+        "recognition",
     }
     for kind in KINDS.values():
         assert kind.label in page
-    for word in ("Mentorship", "Forum", "Recognition"):
+    for word in ("Mentorship", "Forum"):
         assert word not in page
