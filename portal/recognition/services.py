@@ -72,6 +72,8 @@ def grant_award(actor, email, kind, citation, award_points, now):
     if not can_grant_awards(actor):
         raise DomainError("email", "Only program managers grant awards.")
     person = _recipient(email)
+    if person.id == actor.id:
+        raise DomainError("email", "Another program manager grants your awards.")
     citation = _text(citation, "citation", CITATION_LIMIT, "citation")
     award = Award(
         kind_id=kind.id,
