@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Enum, event, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -57,6 +57,26 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def append_only(model, error):
+    """Make ``model``'s rows append-only in the ORM: changing or deleting one,
+    or many in bulk (which skips the mapper events), raises ``error``. The
+    table's migration adds triggers that refuse it in plain SQL too."""
+    message = f"{model.__tablename__} rows cannot be changed or deleted"
+
+    def refuse(mapper, connection, target):
+        raise error(message)
+
+    def refuse_bulk(orm_execute_state):
+        if (orm_execute_state.is_update or orm_execute_state.is_delete) and (
+            orm_execute_state.bind_mapper is model.__mapper__
+        ):
+            raise error(message)
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
+    event.listen(Session, "do_orm_execute", refuse_bulk)
 
 
 class TimestampMixin:

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.database import UTCDateTime, utcnow
+from portal.database import UTCDateTime, append_only, utcnow
 from portal.extensions import db
 
 
@@ -42,16 +42,4 @@ class AuditLogIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_changes(mapper, connection, target):
-    raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(orm_execute_state):
-    """Refuse bulk ``update()``/``delete()`` too: they skip the mapper events above."""
-    if (orm_execute_state.is_update or orm_execute_state.is_delete) and (
-        orm_execute_state.bind_mapper is AuditEvent.__mapper__
-    ):
-        raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")
+append_only(AuditEvent, AuditLogIsAppendOnly)

@@ -11,12 +11,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.database import UTCDateTime
+from portal.database import UTCDateTime, append_only
 from portal.extensions import db
 
 
@@ -56,19 +55,7 @@ class LedgerIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(PointsEntry, "before_update")
-@event.listens_for(PointsEntry, "before_delete")
-def _refuse_changes(mapper, connection, target):
-    raise LedgerIsAppendOnly("points entries cannot be changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(orm_execute_state):
-    """Refuse bulk ``update()``/``delete()`` too: they skip the mapper events."""
-    if (orm_execute_state.is_update or orm_execute_state.is_delete) and (
-        orm_execute_state.bind_mapper is PointsEntry.__mapper__
-    ):
-        raise LedgerIsAppendOnly("points entries cannot be changed or deleted")
+append_only(PointsEntry, LedgerIsAppendOnly)
 
 
 class PointsTotal(db.Model):
