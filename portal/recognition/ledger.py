@@ -9,6 +9,8 @@ reads (person, team and org; quarter, year, all time) change in the same
 transaction; portal.recognition.totals recomputes them from the ledger.
 """
 
+from datetime import timedelta
+
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -91,13 +93,15 @@ def _entries_of(person_id, kind, source_id):
 def _over_weekly_cap(person_id, source, now):
     if source.weekly_cap is None:
         return False
+    week = points.week_start(now)
     earned = db.session.scalar(
         select(func.count()).where(
             PointsEntry.user_id == person_id,
             PointsEntry.source_kind == source.kind,
             PointsEntry.revision == 0,
             PointsEntry.capped.is_(False),
-            PointsEntry.created_at >= points.week_start(now),
+            PointsEntry.created_at >= week,
+            PointsEntry.created_at < week + timedelta(days=7),
         )
     )
     return earned >= source.weekly_cap
@@ -124,16 +128,20 @@ def record_points(person, kind, source_id, target, reason, now):
             target = 0
             reason = f"{reason} (past this week's cap of {source.weekly_cap})"
         change, revision = target, 0
+        team_id, org_id = person.team_id, _org_of(person.team_id)
     else:
         held = sum(entry.points for entry in entries)
         change = (0 if entries[0].capped else target) - held
         revision = entries[-1].revision + 1
         if change == 0:
             return None
+        # A correction counts where the points were earned (the team and org
+        # boards keep them there), even if the person has moved since.
+        team_id, org_id = entries[0].team_id, entries[0].org_id
     entry = PointsEntry(
         user_id=person.id,
-        team_id=person.team_id,
-        org_id=_org_of(person.team_id),
+        team_id=team_id,
+        org_id=org_id,
         source_kind=kind,
         source_id=source_id,
         revision=revision,
