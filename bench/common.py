@@ -16,6 +16,9 @@ ADMIN_EMAIL = "bench-admin@example.com"
 # review seeder: the heaviest reviewer's home and Guardian's "my reviews".
 REVIEWER_EMAIL = "bench-reviewer@example.com"
 GUARDIAN_EMAIL = "bench-guardian@example.com"
+# An active Guardian with a single kudos this week, renamed by the recognition
+# seeder: ranked far below the top 50, so the boards look up their own place.
+LOW_RANKED_EMAIL = "bench-low-ranked@example.com"
 
 DEFAULT_SQLITE_PATH = Path(tempfile.gettempdir()) / "guardians-bench" / "bench.db"
 

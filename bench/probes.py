@@ -5,7 +5,12 @@ import uuid
 
 from sqlalchemy import func, insert, select
 
-from bench.common import BENCH_PASSWORD, ENGINEER_EMAIL, REVIEWER_EMAIL
+from bench.common import (
+    BENCH_PASSWORD,
+    ENGINEER_EMAIL,
+    GUARDIAN_EMAIL,
+    REVIEWER_EMAIL,
+)
 from portal.accounts.models import Team, User
 from portal.audit.models import AuditEvent
 from portal.database import utcnow
@@ -24,7 +29,7 @@ QUIZ_MODULE = "guardian-role"  # no prerequisites, so a newcomer can take it
 def lookup_targets():
     """Ids for the page paths: the biggest org and team, the fullest cohort with
     seats left, the most common audit action, the bench reviewer's latest
-    approved review."""
+    approved review, the bench Guardian."""
     members = func.count(User.id)
     biggest_org = db.session.execute(
         select(Team.org_id, members)
@@ -60,6 +65,9 @@ def lookup_targets():
         "cohort": cohort,
         "action": action,
         "review": _reviewed(),
+        "guardian": db.session.scalar(
+            select(User.id).where(User.email == GUARDIAN_EMAIL)
+        ),
         "slug": QUIZ_MODULE,
         "name": SEARCHED_NAME,
     }

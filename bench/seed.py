@@ -31,6 +31,7 @@ from bench.common import (
 from bench.loader import Loader
 from bench.seed_activity import seed_audit, seed_notifications, seed_preferences
 from bench.seed_program import seed_program
+from bench.seed_recognition import seed_recognition
 from bench.seed_reviews import seed_reviews
 from bench.seed_training import load_modules, seed_training
 from portal import create_app
@@ -293,6 +294,11 @@ def seed(factor):
         users=users, active_guardians=by_status[S.ACTIVE], reviewer_ids=reviewers,
         pm_id=2,
     )  # fmt: skip
+    # After reviews and training: the ledger is built from their rows.
+    recognition_rng = random.Random(2028)  # noqa: S311 - repeatable data
+    seed_recognition(
+        loader, recognition_rng, now, factor=factor, modules=modules, pm_id=2
+    )
     loader.finish()
     return loader
 
