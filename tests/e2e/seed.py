@@ -10,7 +10,10 @@ database (``DATABASE_URL`` in the environment), after `flask db upgrade` and
 ``setup`` creates the orgs and teams people sign up into, a program manager,
 two colleagues waiting in the application queue, the accounts the security
 and keyboard checks sign in with, a security reviewer and a Guardian for the
-review journey, and an open cohort that starts today.
+review journey, and an open cohort that starts today. For the recognition
+journey: a second security reviewer, a Guardian whose review that reviewer
+approved and has still to rate, two Guardians ahead of them on the board, and
+a second program manager.
 ``pass-modules`` passes modules for someone who signed up in the browser (a
 correct quiz attempt each, so their ModuleProgress rows are the real thing):
 the newcomer then has only the remaining required modules to pass by hand.
@@ -18,6 +21,7 @@ the newcomer then has only the remaining required modules to pass by hand.
 
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -28,6 +32,10 @@ from portal.database import utcnow
 from portal.enrollment.cohorts import create_cohort
 from portal.enrollment.services import apply
 from portal.extensions import db
+from portal.recognition.models import AwardKind
+from portal.recognition.services import give_kudos, grant_award
+from portal.reviews.models import ReviewStage
+from portal.reviews.services import create_review, move_review
 from portal.training.grading import correct_response
 from portal.training.quiz import asked_questions
 from portal.training.services import active_module, start_attempt, submit_attempt
@@ -90,6 +98,51 @@ REVIEW_GUARDIAN = Person(
     Seniority.SENIOR,
     (Role.GUARDIAN,),
 )
+RATING_REVIEWER = Person(
+    "ravi.rater@example.com",
+    "Ravi Rater",
+    "Identity",
+    "Bangalore",
+    Seniority.STAFF,
+    (Role.SECURITY_REVIEWER,),
+)
+BOARD_GUARDIAN = Person(
+    "greta.guardian@example.com",
+    "Greta Guardian",
+    "Checkout",
+    "Oslo",
+    Seniority.MID,
+    (Role.GUARDIAN,),
+)
+# Ahead of BOARD_GUARDIAN until their review is rated: an award and a kudos
+# given before theirs (of two equal totals, the one reached first ranks higher).
+RIVALS = [
+    Person(
+        "hana.helper@example.com",
+        "Hana Helper",
+        "Identity",
+        "Osaka",
+        Seniority.SENIOR,
+        (Role.GUARDIAN,),
+    ),
+    Person(
+        "omar.ops@example.com",
+        "Omar Ops",
+        "Developer Tools",
+        "Cairo",
+        Seniority.MID,
+        (Role.GUARDIAN,),
+    ),
+]
+AWARDS_MANAGER = Person(
+    "paula.program@example.com",
+    "Paula Program",
+    "Billing",
+    "Paris",
+    Seniority.PRINCIPAL,
+    (Role.PROGRAM_MANAGER,),
+)
+RATED_REVIEW = "Card vault tokenisation"
 PEOPLE = [
     PROGRAM_MANAGER,
     *APPLICANTS,
@@ -98,6 +151,10 @@ PEOPLE = [
     KEYBOARD_USER,
     REVIEWER,
     REVIEW_GUARDIAN,
+    RATING_REVIEWER,
+    BOARD_GUARDIAN,
+    *RIVALS,
+    AWARDS_MANAGER,
 ]
 
 
@@ -144,6 +201,41 @@ def setup(now):
         due_dates={},
         now=now,
     )
+    recognition_setup(users, now)
+
+
+def recognition_setup(users, now):
+    """The rivals' points, then the board Guardian's kudos and their review,
+    approved and waiting for the rating reviewer's survey."""
+    manager, reviewer = users[AWARDS_MANAGER.email], users[RATING_REVIEWER.email]
+    guardian = users[BOARD_GUARDIAN.email]
+    first, second = (users[person.email] for person in RIVALS)
+    kind = db.session.scalar(
+        select(AwardKind).where(AwardKind.name == "Guardian of the Quarter")
+    )
+    citation = "For the **threat model** of the identity service."
+    grant_award(manager, first.email, kind, citation, 40, now)
+    give_kudos(manager, second, "Thanks for the fast review prep.", now)
+    later = now + timedelta(seconds=1)
+    give_kudos(manager, guardian, "Thanks for pairing on the secrets.", later)
+    review = create_review(
+        reviewer,
+        title=RATED_REVIEW,
+        team_id=guardian.team_id,
+        ticket_url="https://tickets.example.com/SEC-77",
+        opened_on=now.date(),
+        guardians=guardian.email,
+        reviewers=reviewer.email,
+        now=now,
+    )
+    for stage in (
+        ReviewStage.GUIDANCE,
+        ReviewStage.IMPLEMENTED,
+        ReviewStage.SUBMITTED,
+        ReviewStage.IN_REVIEW,
+        ReviewStage.APPROVED,
+    ):
+        move_review(reviewer, review, stage, now=now)
 
 
 def pass_modules(email, slugs, now):
