@@ -161,3 +161,46 @@ def test_the_audit_log_refuses_update_and_delete_in_plain_sql(empty_database_url
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_points_ledger_refuses_update_and_delete_in_plain_sql(
+    empty_database_url,
+):
+    app = create_app(portal_test_config(empty_database_url))
+    with app.app_context():
+        try:
+            flask_migrate.upgrade()
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO users (email, display_name, location, "
+                        "bio_markdown, bio_html, active, created_at) VALUES "
+                        "('gia@example.com', 'Gia', '', '', '', :yes, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"yes": True},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO points_entries (user_id, source_kind, "
+                        "source_id, revision, points, capped, reason, created_at) "
+                        "SELECT id, 'award', '1', 0, 100, :no, 'An award', "
+                        "CURRENT_TIMESTAMP FROM users"
+                    ),
+                    {"no": False},
+                )
+            for statement in (
+                "UPDATE points_entries SET points = 1000",
+                "DELETE FROM points_entries",
+            ):
+                with (
+                    pytest.raises(Exception, match="append-only"),
+                    db.engine.begin() as connection,
+                ):
+                    connection.execute(text(statement))
+            with db.engine.connect() as connection:
+                rows = connection.execute(text("SELECT points FROM points_entries"))
+                assert [row[0] for row in rows] == [100]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
