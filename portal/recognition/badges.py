@@ -146,10 +146,10 @@ BADGES = {
 }
 
 
-def award_badges(person, trigger, now):
+def award_badges(person, trigger, now, *, tell=True):
     """Award ``person`` every badge ``trigger`` may have earned them and they
-    do not hold yet; each is awarded once, whatever two requests do. Returns
-    the new awards."""
+    do not hold yet; each is awarded once, whatever two requests do, and told
+    to them unless ``tell`` is False. Returns the new awards."""
     held = set(
         db.session.scalars(
             select(BadgeAward.badge).where(BadgeAward.user_id == person.id)
@@ -170,6 +170,9 @@ def award_badges(person, trigger, now):
                 db.session.add(award)
         except IntegrityError:
             continue
+        awarded.append(award)
+        if not tell:
+            continue
         notify(
             person,
             "recognition",
@@ -177,5 +180,4 @@ def award_badges(person, trigger, now):
             now=now,
             link=f"/recognition/people/{person.id}",
         )
-        awarded.append(award)
     return awarded

@@ -4,13 +4,14 @@ ledger.record_points), so that a repeated or concurrent event changes nothing
 more, then checks the badges the event may have earned."""
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.recognition import points
 from portal.recognition.badges import award_badges
 from portal.recognition.ledger import holders_of, lock_people, record_points
-from portal.reviews.models import Survey
+from portal.reviews.models import Review, ReviewStage, Survey
 
 
 def credit_module_passed(person, module, now):
@@ -48,7 +49,7 @@ def _review_reason(review):
     return f"“{review.title}” rated {review.score:.0f} out of 100"
 
 
-def credit_review(review, now):
+def credit_review(review, now, *, tell=True):
     """Give each supporting Guardian of a rated review the points its score is
     worth, and take them back from anyone no longer credited (a Guardian
     removed from the review). Nobody earns for a review they also reviewed."""
@@ -65,12 +66,27 @@ def credit_review(review, now):
         if person_id in credited:
             reason = _review_reason(review)
             record_points(person, "review_rated", review.id, worth, reason, now)
-            award_badges(person, "review_rated", now)
+            award_badges(person, "review_rated", now, tell=tell)
         else:
             reason = f"“{review.title}”: no longer credited"
             record_points(person, "review_rated", review.id, 0, reason, now)
 
 
-def review_signed_off(review, now):
+def review_signed_off(review, now, *, tell=True):
     for guardian in review.guardians:
-        award_badges(guardian, "review_signed_off", now)
+        award_badges(guardian, "review_signed_off", now, tell=tell)
+
+
+def credit_imported_reviews(review_ids, now):
+    """Reviews a file brought in or changed: the approved ones are credited and
+    earn their badges as in the portal, without telling anyone (an import
+    tells nobody)."""
+    reviews = db.session.scalars(
+        select(Review)
+        .where(Review.id.in_(review_ids), Review.stage == ReviewStage.APPROVED)
+        .options(selectinload(Review.people))
+        .order_by(Review.id)
+    )
+    for review in reviews:
+        review_signed_off(review, now, tell=False)
+        credit_review(review, now, tell=False)

@@ -33,7 +33,9 @@ survey stays on the review, and an import never removes a survey.
 
 The import acts as the portal itself: stages are set as the file records them
 (one history entry noted "Imported"), nobody is notified, and one audit event
-(``reviews.import``) sums up a file that changed anything.
+(``reviews.import``) sums up a file that changed anything. The reviews it
+changed go out in one ``reviews_imported`` signal: recognition credits their
+Guardians with points and badges, quietly (portal.recognition.receivers).
 """
 
 from datetime import UTC, datetime, time
@@ -60,6 +62,7 @@ from portal.reviews.models import (
     Severity,
     Survey,
 )
+from portal.reviews.signals import reviews_imported
 from portal.reviews.surveys import guide_edition_in_force
 
 __all__ = ["ImportFailed", "ImportProblem", "ImportSummary", "import_reviews"]
@@ -245,16 +248,20 @@ def _insert_surveys(new, now):
 def write_reviews(reviews, known, team_ids, now):
     """Apply checked rows: update the reviews imported before where they
     differ, then insert the new reviews and surveys in bulk."""
-    summary, new_surveys = ImportSummary(), []
+    summary, new_surveys, changed = ImportSummary(), [], set()
     for key, review in known.reviews.items():
         row = reviews[key]
         columns, people = _columns(row, team_ids[key]), _people(row, known)
-        summary.reviews_updated += _update(review, row, columns, people, now)
+        updated = _update(review, row, columns, people, now)
+        summary.reviews_updated += updated
         corrected, new = _correct_surveys(row, review, known, now)
         summary.surveys_saved += corrected
         new_surveys += new
+        if updated or corrected or new:
+            changed.add(review.id)
     ids = _insert_reviews(reviews, known, team_ids, now)
     summary.reviews_created = len(ids)
+    changed |= set(ids.values())
     for key, review_id in ids.items():
         row = reviews[key]
         new_surveys += [
@@ -263,7 +270,16 @@ def write_reviews(reviews, known, team_ids, now):
         ]
     _insert_surveys(new_surveys, now)
     summary.surveys_saved += len(new_surveys)
+    _announce(changed, now)
     return summary
+
+
+def _announce(review_ids, now):
+    """Tell other features which reviews the file changed: recognition credits
+    their Guardians as for a survey filled in the portal."""
+    if review_ids:
+        db.session.flush()
+        reviews_imported.send(None, review_ids=sorted(review_ids), now=now)
 
 
 def import_reviews(stream_or_path, now, *, source="cli"):

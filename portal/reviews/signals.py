@@ -10,3 +10,6 @@ _signals = Namespace()
 review_rated = _signals.signal("review-rated")
 # A review was approved (signed off).
 review_signed_off = _signals.signal("review-signed-off")
+# A reviews file changed these reviews (``review_ids``): their stages, people
+# or surveys may all be new.
+reviews_imported = _signals.signal("reviews-imported")
