@@ -26,7 +26,7 @@ def _count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_an_imported_rated_review_credits_its_guardian_quietly(db, people):
+def test_an_imported_rated_review_credits_its_guardian_quietly(db, people):  # noqa: F811
     content = csv_text(REVIEW | RAE_SURVEY, REVIEW | ROB_SURVEY)
 
     import_reviews(io.StringIO(content), utcnow())
