@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
-from portal.accounts.models import User
+from portal.accounts.models import Team, User
 from portal.extensions import db
 from portal.recognition.badges import BADGES
 from portal.recognition.models import (
@@ -156,7 +156,7 @@ def record(person, viewer, now):
     reviews = db.session.scalars(
         select(Review)
         .where(Review.id.in_(_supported(person.id)), visible_condition(viewer))
-        .options(joinedload(Review.team))
+        .options(joinedload(Review.team).joinedload(Team.org), lazyload(Review.people))
         .order_by(Review.opened_on.desc(), Review.id.desc())
         .limit(100)
     ).all()
