@@ -42,6 +42,10 @@ ALLOWED = {
     "can_record_reviews": PROGRAM | {"reviewer"},
     "can_edit_guide": PROGRAM,
     "can_read_private_notes": PROGRAM,
+    "can_see_boards": EVERYONE_SIGNED_IN,
+    "can_grant_awards": PROGRAM,
+    # Of a receiver: an active Guardian.
+    "can_receive_kudos": {"guardian"},
 }
 
 
@@ -63,6 +67,9 @@ OBJECT_PREDICATES = {
     "can_fill_survey",
     "can_record_readiness",
     "can_read_feedback",
+    "can_give_kudos",
+    "can_see_record",
+    "can_see_points_history",
 }
 
 
@@ -156,3 +163,57 @@ def test_review_predicates_by_role(people, make_user, make_team, stage, expected
         "member",
         "on_review",
     } | RECORDERS | {"supporter"}
+
+
+@pytest.mark.parametrize(
+    ("whose", "expected"),
+    [
+        # A Guardian who shows their name: everyone reads the record, anyone
+        # but themselves thanks them; the ledger is theirs and the program's.
+        (
+            "shown",
+            {
+                "can_see_record": EVERYONE_SIGNED_IN | {"self"},
+                "can_give_kudos": EVERYONE_SIGNED_IN,
+                "can_see_points_history": PROGRAM | {"self"},
+            },
+        ),
+        # Hiding the name hides the record from colleagues, not the kudos
+        # predicate (the page that offers it is what they cannot open).
+        (
+            "hidden",
+            {
+                "can_see_record": PROGRAM | {"self"},
+                "can_give_kudos": EVERYONE_SIGNED_IN,
+                "can_see_points_history": PROGRAM | {"self"},
+            },
+        ),
+        # A deactivated Guardian: only the program sees the record (the
+        # account itself may do nothing); no kudos.
+        (
+            "deactivated",
+            {
+                "can_see_record": PROGRAM,
+                "can_give_kudos": set(),
+                "can_see_points_history": PROGRAM,
+            },
+        ),
+    ],
+)
+def test_recognition_predicates_by_role(people, make_user, whose, expected):
+    """A Guardian's record, against every role of the matrix and the Guardian
+    themselves."""
+    person = make_user(roles=["guardian"], active=whose != "deactivated")
+    hidden = whose == "hidden"
+    others = {**people, "self": person}
+    predicates = permission_predicates()
+    checks = {
+        "can_see_record": lambda who: predicates.can_see_record(who, person, hidden),
+        "can_give_kudos": lambda who: predicates.can_give_kudos(who, person),
+        "can_see_points_history": lambda who: predicates.can_see_points_history(
+            who, person
+        ),
+    }
+    for name, check in checks.items():
+        allowed = {who for who, user in others.items() if check(user)}
+        assert allowed == expected[name], name

@@ -21,7 +21,8 @@ def ranks_on_boards(user):
 
 
 def can_receive_kudos(user):
-    return user.active and Role.GUARDIAN in user.roles
+    """Kudos go to active Guardians (an anonymous visitor is none)."""
+    return user.is_authenticated and user.active and Role.GUARDIAN in user.roles
 
 
 def can_give_kudos(user, receiver):

@@ -23,6 +23,8 @@ from portal.extensions import db as _db
 from portal.mail.links import preferences_url
 from portal.mail.models import OutboxMessage
 from portal.notifications.services import notify
+from portal.recognition import services as recognition_services
+from portal.recognition.models import AwardKind
 from portal.reviews.models import (
     Finding,
     Part,
@@ -150,9 +152,11 @@ def objects(db, make_user, make_org, make_team, reset_token, tmp_path, reviewer)
     )
     db.session.commit()
     training = _training_objects(db, target, make_user(), tmp_path / "modules")
+    manager = make_user(roles=["program_manager"])
     return {
         **training,
-        **_enrollment_objects(db, target, make_user(roles=["program_manager"])),
+        **_enrollment_objects(db, target, manager),
+        **_recognition_objects(db, target, manager),
         **_review_objects(db, target, reviewer),
         "user_id": target.id,
         "org_id": org.id,
@@ -259,3 +263,16 @@ def _review_objects(db, target, reviewer):
     db.session.add(finding)
     db.session.commit()
     return {"review_id": review.id, "finding_id": finding.id}
+
+
+def _recognition_objects(db, target, manager):
+    """An award the target was granted (with its points), to revoke."""
+    now = utcnow()
+    kind = AwardKind(name="Guardian of the Quarter", points=50, created_at=now)
+    db.session.add(kind)
+    db.session.flush()
+    award = recognition_services.grant_award(
+        manager, target.email, kind, "For *steady* help.", 50, now
+    )
+    db.session.commit()
+    return {"award_id": award.id}

@@ -1,8 +1,10 @@
 """With CSRF protection on, as in production: forms must carry their own token."""
 
 import pytest
+from sqlalchemy import select
 
 from portal.database import utcnow
+from portal.recognition.models import Award, AwardKind, Kudos
 from portal.reviews.models import Part, Review, ReviewPerson, ReviewStage, Survey
 from tests.helpers import PASSWORD, csrf_token_from
 from tests.security.conftest import is_signed_in
@@ -140,3 +142,37 @@ def test_a_survey_needs_the_token_of_its_own_page(csrf_app, reviewer, make_team,
     assert refused.status_code == 400
     assert accepted.status_code == 302
     assert db.session.query(Survey).filter_by(review_id=review.id).count() == 1
+
+
+def test_kudos_need_the_token_of_the_record_page(csrf_app, engineer, victim, db):
+    client = _signed_in_client(csrf_app, engineer)
+    path = f"/recognition/people/{victim.id}"
+    note = {"note": "Thanks for the threat model review"}
+
+    refused = client.post(f"{path}/kudos", data=note)
+    token = csrf_token_from(client.get(path).text)
+    accepted = client.post(f"{path}/kudos", data={**note, "csrf_token": token})
+
+    assert refused.status_code == 400
+    assert EXPIRED_FORM in refused.text
+    assert accepted.status_code == 302
+    assert db.session.scalars(select(Kudos.note_markdown)).all() == [note["note"]]
+
+
+def test_an_award_needs_the_token_of_the_awards_page(
+    csrf_app, program_manager, victim, db
+):
+    kind = AwardKind(name="Guardian of the Quarter", points=100, created_at=utcnow())
+    db.session.add(kind)
+    db.session.commit()
+    client = _signed_in_client(csrf_app, program_manager)
+    grant = {"kind_id": kind.id, "email": victim.email, "citation": "Steady help"}
+
+    refused = client.post("/recognition/awards", data=grant)
+    token = csrf_token_from(client.get("/recognition/awards").text)
+    accepted = client.post("/recognition/awards", data={**grant, "csrf_token": token})
+
+    assert refused.status_code == 400
+    assert EXPIRED_FORM in refused.text
+    assert accepted.status_code == 302
+    assert db.session.scalars(select(Award.user_id)).all() == [victim.id]

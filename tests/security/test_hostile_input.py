@@ -26,6 +26,7 @@ PAGINATED = [
     "/program/coverage",
     "/notifications",
     "/orgs/{org_id}",
+    "/recognition/leaderboard",
 ]
 
 
@@ -62,6 +63,8 @@ def _count(db, model):
         f"/people/{PAST_INTEGER}",
         f"/program/cohorts/{PAST_INTEGER}",
         f"/program/people/{PAST_INTEGER}/training",
+        f"/recognition/people/{HUGE_ID}",
+        f"/recognition/people/{PAST_INTEGER}/points",
     ],
 )
 def test_an_id_past_what_an_id_column_holds_is_not_found(admin_client, path):
@@ -109,6 +112,11 @@ def test_an_unknown_filter_value_is_a_bad_request_that_says_which(admin_client, 
         "/program/applications?org_id=99999999999999999999&team_id=-1",
         "/program/applications?seniority=emperor",
         "/training?kind=secret",
+        "/recognition/leaderboard?board=galaxy",
+        "/recognition/leaderboard?period=decade",
+        "/recognition/leaderboard?org=99999999999999999999",
+        "/recognition/leaderboard/scores?period=decade",
+        "/recognition/leaderboard/scores?org=-1",
     ],
 )
 def test_unknown_filters_on_every_list_are_bad_requests(admin_client, path):

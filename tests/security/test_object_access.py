@@ -50,6 +50,9 @@ from portal.extensions import db
 from portal.mail.links import PREFERENCES_SALT, password_fingerprint, preferences_url
 from portal.notifications.kinds import Delivery
 from portal.notifications.services import notify, set_preferences
+from portal.recognition import services as recognition_services
+from portal.recognition.badges import BADGES
+from portal.recognition.models import AwardKind, BadgeAward
 from portal.reviews import services as review_services
 from portal.reviews import surveys as review_surveys
 from portal.reviews.models import FindingStatus, Review, Severity
@@ -405,6 +408,47 @@ def _review(world, owner):
     return values
 
 
+CITATION = "Olive reconciled the ledger by hand"
+KUDOS_NOTE = "Thanks for the ledger walkthrough"
+
+
+def _award(world, owner, kind_name="Ledger Hero"):
+    kind = db.session.scalar(select(AwardKind).where(AwardKind.name == kind_name))
+    if kind is None:
+        kind = recognition_services.define_award_kind(
+            world.manager, kind_name, "", 40, utcnow()
+        )
+    award = recognition_services.grant_award(
+        world.manager, owner.email, kind, CITATION, 40, utcnow()
+    )
+    db.session.commit()
+    return award
+
+
+def _hidden_record(world, owner):
+    """A's recognition record while A, a Guardian, hides their name: points
+    from an award and kudos, a badge, and the ledger behind them."""
+    db.session.add(RoleGrant(user=owner, role=Role.GUARDIAN, granted_at=utcnow()))
+    db.session.flush()
+    _award(world, owner)
+    recognition_services.give_kudos(world.colleague, owner, KUDOS_NOTE, utcnow())
+    db.session.add(
+        BadgeAward(
+            user_id=owner.id,
+            badge=next(iter(BADGES)),
+            awarded_at=utcnow(),
+            evidence="Olive's first review",
+        )
+    )
+    recognition_services.set_name_hidden(owner, True, utcnow())
+    db.session.commit()
+    return [{"user_id": owner.id}]
+
+
+def _granted_award(world, owner):
+    return [{"award_id": _award(world, owner).id}]
+
+
 READINESS = {"q1": 4, "q2": 3, "q3": 1, "q4": None}
 ANSWERS = {"q1": "4", "q2": "3", "q3": "1", "q4": "n/a"}
 INTERNAL = "internal bookkeeping of scheduled work, behind the admin jobs page"
@@ -614,6 +658,41 @@ KINDS = {
         "Review", "a supporting Guardian's self-rating, on the review's page"
     ),
     "Survey": PartOf("Review", "reviewers' surveys, on the review's page"),
+    # A Guardian who hides their name: their record, ledger and kudos are as
+    # if they did not exist for colleagues (program managers see them, below).
+    "RecognitionPreference": Owned(
+        make=_hidden_record,
+        routes={
+            "recognition.person": OWNER_ONLY,
+            "recognition.history": OWNER_ONLY,
+            "recognition.give_kudos": OWNER_ONLY,
+        },
+        data={"recognition.give_kudos": lambda v: {"note": "planted kudos"}},
+        pages=("/recognition/leaderboard?period=all", "/recognition/"),
+        link="/recognition/people/{user_id}",
+    ),
+    "Kudos": PartOf("RecognitionPreference", "kudos on the receiver's record"),
+    "BadgeAward": PartOf("RecognitionPreference", "badges on the person's record"),
+    "PointsEntry": PartOf(
+        "RecognitionPreference",
+        "the ledger: /recognition/people/<user_id>/points, for the person and "
+        "program managers",
+    ),
+    "PointsTotal": PartOf(
+        "RecognitionPreference", "running totals, on the record and the boards"
+    ),
+    "Award": Owned(
+        make=_granted_award,
+        routes={"recognition.revoke_award": PROGRAM},
+        data={"recognition.revoke_award": lambda v: {"reason": "taken over"}},
+        reveals=lambda v: [CITATION],
+    ),
+    "AwardKind": NotPersonal(
+        "the kinds of award, listed for program managers at /recognition/awards"
+    ),
+    "PointsSnapshot": NotPersonal(
+        "the weekly standings the boards compare ranks with; no page opens one"
+    ),
     "GuideEdition": NotPersonal(
         "the calibration guide, the same for everyone signed in (/reviews/guide)"
     ),
@@ -911,3 +990,51 @@ def test_the_parent_factory_makes_the_part(world, owner, kind):
     before = count()
     KINDS[row.parent].make(world, owner)
     assert count() > before, f"{row.parent}'s factory makes no {kind}"
+
+
+# Recognition records the program sees and colleagues do not.
+
+
+def _deactivated_guardian(world, make_user, make_team):
+    """A Guardian with an award, whose account was closed since."""
+    person = make_user(name="Dora Departed", roles=["guardian"], team=make_team())
+    _award(world, person)
+    person.active = False
+    db.session.commit()
+    return person.id
+
+
+def test_hidden_and_deactivated_records_are_for_the_program_only(
+    request, world, owner, make_user, make_team, signed_in, program_manager, admin
+):
+    """A colleague gets a 404 for the record, ledger and kudos of someone who
+    hides their name or whose account is closed, and changes nothing; program
+    managers and admins read both; the person reads their own."""
+    hidden = _hidden_record(world, owner)[0]["user_id"]
+    departed = _deactivated_guardian(world, make_user, make_team)
+    clients = _colleagues(request, signed_in)
+    staff = {"program_manager": signed_in(program_manager), "admin": signed_in(admin)}
+    own = signed_in(owner)
+    before = fingerprint()
+    for (name, client), user_id in product(clients.items(), (hidden, departed)):
+        for path in (
+            f"/recognition/people/{user_id}",
+            f"/recognition/people/{user_id}/points",
+        ):
+            response = client.get(path)
+            assert response.status_code == 404, f"{name} {path}"
+            _assert_nothing_leaks(response, [OWNER_NAME, "Dora Departed"], path)
+        kudos = client.post(f"/recognition/people/{user_id}/kudos", data={"note": "x"})
+        assert kudos.status_code == 404, f"{name} kudos to {user_id}"
+    assert not _changed(before, fingerprint())
+    for name, client in staff.items():
+        for user_id in (hidden, departed):
+            for path in (
+                f"/recognition/people/{user_id}",
+                f"/recognition/people/{user_id}/points",
+            ):
+                assert client.get(path).status_code == 200, f"{name} {path}"
+    record = own.get(f"/recognition/people/{hidden}").get_data(as_text=True)
+    assert KUDOS_NOTE in record and "first review" in record and CITATION in record
+    ledger = own.get(f"/recognition/people/{hidden}/points").get_data(as_text=True)
+    assert "Ledger Hero" in ledger and "Kudos from Nico Nominator" in ledger

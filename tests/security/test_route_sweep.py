@@ -19,8 +19,9 @@ from portal.database import utcnow
 from portal.mail.links import preferences_url
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
+from portal.recognition.models import Award, AwardKind
 from portal.training.models import AttemptStatus, QuizAttempt
-from tests.helpers import login_as
+from tests.helpers import login_as, row_counts
 from tests.helpers import test_config as portal_test_config
 from tests.security.conftest import audit_count
 
@@ -50,6 +51,8 @@ TO_HOME = (302, "/")
 TO_TARGET_ADMIN_PAGE = (302, "/admin/users/{user_id}")
 TO_APPLICATION = (302, "/program/applications/{enrollment_id}")
 TO_REVIEW = (302, "/reviews/{review_id}")
+TO_OWN_RECORD = (302, "/recognition/people/*")
+TO_AWARDS = (302, "/recognition/awards")
 
 
 def everyone(expected):
@@ -220,6 +223,28 @@ EXPECTED = {
     "surveys.guide": signed_in_only(),
     "surveys.edit_guide": program_only(),
     "surveys.stuck": program_only(),
+    # Recognition: the boards, the wall and "How points work" are for everyone
+    # signed in; the target (a Guardian who shows their name) has a record
+    # everyone may read, and a ledger only they and program managers may.
+    "recognition.wall": signed_in_only(),
+    "recognition.board": signed_in_only(),
+    "recognition.scores": signed_in_only(),
+    "recognition.how_points_work": signed_in_only(),
+    "recognition.me": signed_in_only(TO_OWN_RECORD),
+    "recognition.person": signed_in_only(),
+    "recognition.history": {
+        **signed_in_only(NOT_FOUND),
+        "program_manager": OK,
+        "admin": OK,
+    },
+    # An empty note is refused: back to the target's record, nothing sent.
+    "recognition.give_kudos": signed_in_only((302, "/recognition/people/{user_id}")),
+    # An empty form shows one's name: saved, back to one's own record.
+    "recognition.privacy": signed_in_only(TO_OWN_RECORD),
+    "recognition.awards": program_only(),
+    # Empty forms name no award and give no reason: back to the awards page.
+    "recognition.define_award": program_only(TO_AWARDS),
+    "recognition.revoke_award": program_only(TO_AWARDS),
 }
 
 
@@ -464,3 +489,32 @@ def test_intruder_cannot_answer_or_see_a_colleagues_quiz(db, intruder_client, ob
     attempt = _fresh(db, QuizAttempt, objects["attempt_id"])
     assert attempt.status == AttemptStatus.IN_PROGRESS
     assert attempt.answers == []
+
+
+def test_intruder_cannot_grant_define_or_revoke_awards(
+    db, intruder_client, intruder, objects
+):
+    award_id = objects["award_id"]
+    kind_id = _fresh(db, Award, award_id).kind_id
+    attempts = [
+        (
+            "/recognition/awards",
+            {
+                "kind_id": kind_id,
+                "email": intruder.email,
+                "citation": "Me",
+                "points": 1000,
+            },
+        ),
+        ("/recognition/awards/kinds", {"name": "Intruder of the Year", "points": 1000}),
+        (f"/recognition/awards/{award_id}/revoke", {"reason": "because I can"}),
+    ]
+    before = row_counts()
+    for path, data in attempts:
+        response = intruder_client.post(path, data=data)
+        assert response.status_code == FORBIDDEN, path
+        assert "You do not have permission" in response.text, path
+    assert row_counts() == before
+    assert _fresh(db, Award, award_id).revoked_at is None
+    names = db.session.scalars(select(AwardKind.name)).all()
+    assert names == ["Guardian of the Quarter"]
