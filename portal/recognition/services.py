@@ -1,6 +1,8 @@
 """Recognition people give: awards from program managers, kudos from anyone,
 and the choice to hide one's name from the boards."""
 
+import unicodedata
+
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,15 +17,24 @@ from portal.recognition.models import Award, AwardKind, Kudos, RecognitionPrefer
 from portal.recognition.permissions import can_give_kudos, can_grant_awards
 from portal.recognition.points import source
 from portal.rendering import render_user_markdown
+from portal.text import INVISIBLE
 
 CITATION_LIMIT = 2_000
 KUDOS_LIMIT = 280
 MAX_AWARD_POINTS = 1_000
 
 
+def _shows_something(text):
+    """Whether any character is seen: not only spaces, control, format
+    (zero-width) or other invisible characters."""
+    return any(
+        unicodedata.category(ch)[0] not in "CZ" and ch not in INVISIBLE for ch in text
+    )
+
+
 def _text(value, field, limit, what):
     text = (value or "").replace("\r\n", "\n").strip()
-    if not text:
+    if not _shows_something(text):
         raise DomainError(field, f"Write the {what}.")
     if len(text) > limit:
         raise DomainError(field, f"Keep the {what} under {limit} characters.")
