@@ -1,7 +1,14 @@
 """Shape checks for the recognition pages; the rules live in the services."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import ListFilterForm, name_field, strip_text
@@ -76,7 +83,7 @@ POINTS = [Optional(), NumberRange(min=0, max=MAX_AWARD_POINTS)]
 
 class GrantAwardForm(FlaskForm):
     kind_id = SelectField("Award", coerce=int, validators=[InputRequired()])
-    email = StringField(
+    email = EmailField(
         "Recipient's email",
         filters=[strip_text],
         validators=[InputRequired("Whose award is it?"), Length(max=254)],

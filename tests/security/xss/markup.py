@@ -24,13 +24,18 @@ ACTIVE_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 # A style a payload wrote (the portal's own inline styles are its templates'
 # business, and the Content Security Policy keeps them from applying).
 PAYLOAD_STYLE = re.compile(r"__xss|javascript|expression\(|url\(|~\d+~", re.IGNORECASE)
-CONTROL_AND_SPACE = re.compile(r"[\x00-\x20]")
+# How a browser reads a URL (the WHATWG URL standard): tabs and line breaks
+# go wherever they are, C0 controls and spaces only at either end. A space
+# inside ("java   script:") leaves no scheme: a harmless relative link.
+TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+CONTROL_OR_SPACE = "".join(map(chr, range(0x21)))
 EMAIL_TEMPLATES = PROJECT_ROOT / "templates" / "email"
 
 
 def active_url(value):
     """True when a browser would read ``value`` as a script or data URL."""
-    return bool(ACTIVE_SCHEME.match(CONTROL_AND_SPACE.sub("", value or "")))
+    url = TAB_OR_NEWLINE.sub("", value or "").strip(CONTROL_OR_SPACE)
+    return bool(ACTIVE_SCHEME.match(url))
 
 
 def email_template_styles():

@@ -10,8 +10,12 @@ async (rules) => {
   const payloadStyle = new RegExp(rules.payloadStyle, "i");
   const own = (url) =>
     rules.own.some((path) => (url || "").startsWith(location.origin + path));
+  // As markup.py's active_url: the URL standard drops tabs and line breaks
+  // anywhere, C0 controls and spaces only at either end.
   const active = (value) =>
-    /^(javascript|vbscript|data):/i.test((value || "").replace(/[\x00-\x20]/g, ""));
+    /^(javascript|vbscript|data):/i.test(
+      (value || "").replace(/[\t\n\r]/g, "").replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ""),
+    );
   const injected = [];
   const visit = (root) => {
     for (const element of root.querySelectorAll("*")) {

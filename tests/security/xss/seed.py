@@ -17,6 +17,7 @@ from portal.enrollment import services as enrollment
 from portal.extensions import db
 from portal.mail.links import preferences_url
 from portal.mail.models import OutboxMessage
+from portal.recognition import services as recognition
 from portal.reviews import services as review_services
 from portal.reviews.models import ReviewStage
 from portal.training.certificates import certify_if_complete
@@ -171,6 +172,16 @@ def _reviews(how_many, manager, guardian, reviewer, now):
     return made[:how_many], made[how_many:]
 
 
+def _awards_to_revoke(manager, person, how_many, now):
+    """Awards dated a day ahead: the awards page lists them first, so the
+    battery revokes these and the citations it writes stay on the wall."""
+    kind = recognition.define_award_kind(manager, "Seeded award", "", 0, now)
+    for _ in range(how_many):
+        recognition.grant_award(
+            manager, person.email, kind, "Seeded", 0, now + timedelta(days=1)
+        )
+
+
 def seed(worlds, once, now):
     """Everything the battery needs: ``worlds`` objects of each kind that is
     edited, ``once`` of each state a form can be sent from only once (an
@@ -194,7 +205,10 @@ def seed(worlds, once, now):
     viewer = nominees[0]
     attempt = start_attempt(viewer, active_module("guardian-role"), now)
     reviewer = people.make("reviewer", 0, [Role.SECURITY_REVIEWER])
+    # Guardians to thank: their record pages carry the kudos form.
+    thanked = people.many("thanked", once, [Role.GUARDIAN])
     db.session.flush()
+    _awards_to_revoke(manager, thanked[0], worlds, now)
     open_reviews, approved = _reviews(worlds, manager, guardians[0], reviewer, now)
     return Seeded(
         crawlers={
@@ -202,7 +216,11 @@ def seed(worlds, once, now):
             "engineer": writers,
             "guardian": guardians[:once],
             "reviewer": [reviewer],
-            "program_manager": [manager],
+            # The second signs in for forms that ask first (revoking awards).
+            "program_manager": [
+                manager,
+                people.make("manager", 1, [Role.PROGRAM_MANAGER]),
+            ],
             "admin": [admin],
         },
         viewers={
@@ -226,6 +244,7 @@ def seed(worlds, once, now):
             "attempt_id": [attempt.id],
             "review_id": [r.id for r in open_reviews],
             "surveys.fill:review_id": [r.id for r in approved],
+            "recognition.person:user_id": [u.id for u in thanked],
             "auth.reset_password:token": [_reset_token(targets[-1], now)],
             "notifications.email_preferences:token": [
                 preferences_url(viewer).rpartition("/")[2]

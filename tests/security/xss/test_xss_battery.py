@@ -4,7 +4,8 @@ Every payload in payloads.txt is written into every field a person can fill
 (found from the forms on the pages, so a new field is covered without editing
 this test): sign-up, profile, orgs, teams, cohorts, applications, nominations,
 every reason a decision asks for, and a security review's title, notes,
-findings, survey feedback, readiness notes and calibration guide. Then every
+findings, survey feedback, readiness notes and calibration guide, kudos
+notes, award citations, kinds and revocations. Then every
 GET route is rendered in one Chromium as a visitor, an engineer, a reviewer,
 a program manager and an admin, with a
 sentinel any injected script would call: every page that shows a payload both
@@ -93,6 +94,11 @@ MUST_COVER = {
     "surveys.edit_guide.q1_5",
     "surveys.edit_guide.q3_applicable",
     "surveys.edit_guide.note",
+    "recognition.give_kudos.note",
+    "recognition.awards.citation",
+    "recognition.define_award.name",
+    "recognition.define_award.description",
+    "recognition.revoke_award.reason",
 }
 
 
@@ -117,6 +123,8 @@ def battery_app(app_factory, chromium_present):
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         # It signs many people up from one address.
         PORTAL_SIGNUP_LIMIT_PER_IP="10000 per hour",
+        # One account sends every kudos note the corpus needs.
+        PORTAL_KUDOS_PER_MONTH=3650,
     )
     with app.app_context():
         yield app
