@@ -21,6 +21,7 @@ from portal.accounts.models import Role, RoleGrant, Team, User
 from portal.extensions import db
 from portal.notifications.jobs import iso_week
 from portal.recognition import points
+from portal.recognition.ledger import subjects_of
 from portal.recognition.models import (
     Award,
     BadgeAward,
@@ -29,7 +30,7 @@ from portal.recognition.models import (
     PointsTotal,
     RecognitionPreference,
 )
-from portal.recognition.totals import SCOPES, rebuild_totals, take_snapshot
+from portal.recognition.totals import rebuild_totals, take_snapshot
 from portal.rendering import render_user_markdown
 from portal.reviews.models import Part, Review, ReviewPerson, ReviewStage, Survey
 from portal.training.models import Certificate, ModuleProgress
@@ -261,8 +262,9 @@ def _totals(entries):
     """Every total, summed as the ledger keeps them (see ledger._total_rows)."""
     totals = defaultdict(lambda: [0, 0, None])
     for e in entries:
-        subjects = (e["user_id"], e["team_id"], e["org_id"])
-        for scope, subject in zip(SCOPES, subjects, strict=True):
+        ranked = e.get("ranked", True)
+        subjects = subjects_of(e["user_id"], e["team_id"], e["org_id"], ranked)
+        for scope, subject in subjects.items():
             if subject is None:
                 continue
             for period in points.period_keys(e["created_at"]).values():

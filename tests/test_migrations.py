@@ -183,11 +183,11 @@ def test_the_points_ledger_refuses_update_and_delete_in_plain_sql(
                 connection.execute(
                     text(
                         "INSERT INTO points_entries (user_id, source_kind, "
-                        "source_id, revision, points, capped, reason, created_at) "
-                        "SELECT id, 'award', '1', 0, 100, :no, 'An award', "
-                        "CURRENT_TIMESTAMP FROM users"
+                        "source_id, revision, points, capped, ranked, reason, "
+                        "created_at) SELECT id, 'award', '1', 0, 100, :no, :yes, "
+                        "'An award', CURRENT_TIMESTAMP FROM users"
                     ),
-                    {"no": False},
+                    {"no": False, "yes": True},
                 )
             for statement in (
                 "UPDATE points_entries SET points = 1000",

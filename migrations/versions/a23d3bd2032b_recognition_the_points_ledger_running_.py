@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('capped', sa.Boolean(), nullable=False),
+    sa.Column('ranked', sa.Boolean(), nullable=False),
     sa.Column('reason', sa.String(length=300), nullable=False),
     sa.Column('created_at', portal.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('revision >= 0', name=op.f('ck_points_entries_revision')),

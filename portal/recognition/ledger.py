@@ -20,6 +20,7 @@ from portal.accounts.models import Team
 from portal.extensions import db
 from portal.recognition import points
 from portal.recognition.models import PointsEntry, PointsTotal
+from portal.recognition.permissions import ranks_on_boards
 
 
 def _dialect():
@@ -129,6 +130,7 @@ def record_points(person, kind, source_id, target, reason, now):
             reason = f"{reason} (past this week's cap of {source.weekly_cap})"
         change, revision = target, 0
         team_id, org_id = person.team_id, _org_of(person.team_id)
+        ranked = ranks_on_boards(person)
     else:
         held = sum(entry.points for entry in entries)
         change = (0 if entries[0].capped else target) - held
@@ -138,6 +140,7 @@ def record_points(person, kind, source_id, target, reason, now):
         # A correction counts where the points were earned (the team and org
         # boards keep them there), even if the person has moved since.
         team_id, org_id = entries[0].team_id, entries[0].org_id
+        ranked = entries[0].ranked
     entry = PointsEntry(
         user_id=person.id,
         team_id=team_id,
@@ -147,6 +150,7 @@ def record_points(person, kind, source_id, target, reason, now):
         revision=revision,
         points=change,
         capped=capped,
+        ranked=ranked,
         reason=reason[:300],
         created_at=now,
     )
@@ -165,8 +169,17 @@ def _org_of(team_id):
     return db.session.scalar(select(Team.org_id).where(Team.id == team_id))
 
 
+def subjects_of(user_id, team_id, org_id, ranked):
+    """The totals an entry adds to: its person's always; its team's and org's
+    only when the person was ranked (see PointsEntry.ranked)."""
+    subjects = {"person": user_id}
+    if ranked:
+        subjects |= {"team": team_id, "org": org_id}
+    return subjects
+
+
 def _total_rows(entry):
-    subjects = {"person": entry.user_id, "team": entry.team_id, "org": entry.org_id}
+    subjects = subjects_of(entry.user_id, entry.team_id, entry.org_id, entry.ranked)
     return [
         {
             "scope": scope,

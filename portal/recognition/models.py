@@ -45,6 +45,10 @@ class PointsEntry(db.Model):
     # The earning came past the week's cap: the source is worth nothing, now
     # or after any correction.
     capped: Mapped[bool] = mapped_column(default=False)
+    # Whether the person was ranked when they earned it (not an admin, program
+    # manager or deactivated account): only such points count for their team
+    # and org, now and after any correction.
+    ranked: Mapped[bool] = mapped_column(default=True)
     reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

@@ -5,14 +5,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, literal, select, true
 
 from portal.extensions import db
 from portal.notifications.jobs import iso_week
 from portal.recognition import points
+from portal.recognition.ledger import subjects_of
 from portal.recognition.models import PointsEntry, PointsSnapshot, PointsTotal
 
-SCOPES = ("person", "team", "org")
 _SUBJECT = {
     "person": PointsEntry.user_id,
     "team": PointsEntry.team_id,
@@ -49,12 +49,14 @@ def totals_from_ledger():
             PointsEntry.user_id,
             PointsEntry.team_id,
             PointsEntry.org_id,
+            PointsEntry.ranked,
             PointsEntry.points,
             PointsEntry.created_at,
         ).execution_options(yield_per=5_000)
     )
-    for user_id, team_id, org_id, amount, created_at in rows:
-        for scope, subject in zip(SCOPES, (user_id, team_id, org_id), strict=True):
+    for user_id, team_id, org_id, ranked, amount, created_at in rows:
+        subjects = subjects_of(user_id, team_id, org_id, ranked)
+        for scope, subject in subjects.items():
             if subject is None:
                 continue
             for period in points.period_keys(created_at).values():
@@ -134,6 +136,8 @@ def _standing_at(week, scope, key, subject, since, until):
         )
         .where(
             subject.is_not(None),
+            # Team and org totals count what ranked people earned (subjects_of).
+            PointsEntry.ranked.is_(True) if scope != "person" else true(),
             PointsEntry.created_at >= since,
             PointsEntry.created_at < until,
         )
