@@ -209,7 +209,7 @@ def _awards(loader, ledger, rng, now, guardians, pm_id):
     """Guardian of the Quarter in every org-sized slice of the last eight
     quarters, Guardian of the Year twice; a few granted without points."""
     citations = {text: render_user_markdown(text) for text in CITATIONS}
-    rows = []
+    rows, granted = [], set()
     plan = [(1, "Guardian of the Quarter", 100, q * 91) for q in range(8)] * 30
     plan += [(2, "Guardian of the Year", 250, y * 365) for y in range(2)] * 3
     for number, (kind_id, name, worth, days_ago) in enumerate(plan, start=1):
@@ -217,6 +217,9 @@ def _awards(loader, ledger, rng, now, guardians, pm_id):
         # Often the award is the honour: no points, so no ledger entry.
         worth = 0 if rng.random() < 0.2 else worth
         person, text = rng.choice(guardians), rng.choice(CITATIONS)
+        if (kind_id, person, at.date()) in granted:
+            continue  # the portal grants an award once a day per person
+        granted.add((kind_id, person, at.date()))
         rows.append(
             {
                 "id": number,
@@ -227,6 +230,7 @@ def _awards(loader, ledger, rng, now, guardians, pm_id):
                 "points": worth,
                 "granted_by_id": pm_id,
                 "granted_at": at,
+                "granted_on": at.date(),
                 "revoked_at": None,
                 "revoked_by_id": None,
                 "revoke_reason": "",

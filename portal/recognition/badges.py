@@ -8,6 +8,7 @@ A feature that adds a badge adds a ``Badge`` here, naming the events
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +29,12 @@ class Badge:
     rule: str
     icon: str
     triggers: tuple[str, ...]
-    # The evidence (what earned it) when the rule holds for the person, else None.
-    evidence: Callable[[int], str | None]
+    # The evidence (what earned it) when the rule holds for the person as of
+    # the time given, else None.
+    evidence: Callable[[int, datetime], str | None]
 
 
-def _signed_off(user_id):
+def _signed_off(user_id, now):
     return (
         select(Review)
         .join(ReviewPerson, ReviewPerson.review_id == Review.id)
@@ -40,39 +42,44 @@ def _signed_off(user_id):
             ReviewPerson.user_id == user_id,
             ReviewPerson.part == Part.GUARDIAN,
             Review.stage == ReviewStage.APPROVED,
+            Review.closed_on <= now.date(),
         )
     )
 
 
-def _nth_signed_off(user_id, n):
-    """The ``n``-th review the person supported to sign-off, or None."""
+def _nth_signed_off(user_id, n, now):
+    """The ``n``-th review the person supported to sign-off by ``now``, or None."""
     return db.session.scalar(
-        _signed_off(user_id)
+        _signed_off(user_id, now)
         .order_by(Review.closed_on, Review.id)
         .offset(n - 1)
         .limit(1)
     )
 
 
-def _first_review(user_id):
-    review = _nth_signed_off(user_id, 1)
+def _first_review(user_id, now):
+    review = _nth_signed_off(user_id, 1, now)
     if review is None:
         return None
     return f"“{review.title}”, signed off on {review.closed_on:%d %B %Y}"
 
 
-def _ten_reviews(user_id):
-    review = _nth_signed_off(user_id, 10)
+def _ten_reviews(user_id, now):
+    review = _nth_signed_off(user_id, 10, now)
     if review is None:
         return None
     return f"The tenth, “{review.title}”, signed off on {review.closed_on:%d %B %Y}"
 
 
-def _well_rated(user_id):
+def _well_rated(user_id, now):
     mean, count = db.session.execute(
         select(func.avg(Review.score), func.count(Review.score))
         .join(ReviewPerson, ReviewPerson.review_id == Review.id)
-        .where(ReviewPerson.user_id == user_id, ReviewPerson.part == Part.GUARDIAN)
+        .where(
+            ReviewPerson.user_id == user_id,
+            ReviewPerson.part == Part.GUARDIAN,
+            Review.closed_on <= now.date(),
+        )
     ).one()
     if count < WELL_RATED_COUNT or mean < WELL_RATED_SCORE:
         return None
@@ -80,13 +87,14 @@ def _well_rated(user_id):
 
 
 def _earned(kind):
-    def evidence(user_id):
+    def evidence(user_id, now):
         entry = db.session.scalar(
             select(PointsEntry)
             .where(
                 PointsEntry.user_id == user_id,
                 PointsEntry.source_kind == kind,
                 PointsEntry.revision == 0,
+                PointsEntry.created_at <= now,
             )
             .order_by(PointsEntry.created_at)
             .limit(1)
@@ -159,7 +167,7 @@ def award_badges(person, trigger, now, *, tell=True):
     for badge in BADGES.values():
         if trigger not in badge.triggers or badge.key in held:
             continue
-        evidence = badge.evidence(person.id)
+        evidence = badge.evidence(person.id, now)
         if evidence is None:
             continue
         award = BadgeAward(

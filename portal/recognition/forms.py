@@ -116,7 +116,10 @@ class AwardKindForm(FlaskForm):
         validators=[Optional(), Length(max=1000)],
         render_kw={"rows": 2},
     )
-    points = IntegerField("Usual points", default=0, validators=POINTS)
+    # Its own id: the grant form on the same page has a "points" field too.
+    points = IntegerField(
+        "Usual points", default=0, validators=POINTS, id="kind-points"
+    )
 
 
 class RevokeAwardForm(FlaskForm):

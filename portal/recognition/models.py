@@ -2,7 +2,7 @@
 weekly standings the boards compare against, badges, awards, kudos and who
 hides their name from the boards."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,17 @@ class AwardKind(db.Model):
 class Award(db.Model):
     __tablename__ = "awards"
     __table_args__ = (
+        # The same award to the same person once a day, however often the
+        # form is sent (a revoked one aside).
+        Index(
+            "uq_awards_once_a_day",
+            "kind_id",
+            "user_id",
+            "granted_on",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
         CheckConstraint("points BETWEEN 0 AND 1000", name="points"),
         CheckConstraint(
             "(revoked_at IS NULL) = (revoked_by_id IS NULL)", name="revoked"
@@ -140,6 +152,7 @@ class Award(db.Model):
     points: Mapped[int] = mapped_column(default=0)
     granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    granted_on: Mapped[date]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str] = mapped_column(String(300), default="")

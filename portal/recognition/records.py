@@ -122,6 +122,8 @@ class Record:
     kudos: list
     certificates: list
     modules_passed: int
+    # Kudos givers who hide their name: "a colleague" to others.
+    hidden_givers: set
 
 
 def _totals(person_id, now):
@@ -160,6 +162,13 @@ def record(person, viewer, now):
         .order_by(Review.opened_on.desc(), Review.id.desc())
         .limit(100)
     ).all()
+    kudos = db.session.scalars(
+        select(Kudos)
+        .where(Kudos.receiver_id == person.id)
+        .options(joinedload(Kudos.giver))
+        .order_by(Kudos.created_at.desc())
+        .limit(50)
+    ).all()
     return Record(
         person=person,
         totals=_totals(person.id, now),
@@ -178,13 +187,7 @@ def record(person, viewer, now):
             .options(joinedload(Award.kind))
             .order_by(Award.granted_at.desc())
         ).all(),
-        kudos=db.session.scalars(
-            select(Kudos)
-            .where(Kudos.receiver_id == person.id)
-            .options(joinedload(Kudos.giver))
-            .order_by(Kudos.created_at.desc())
-            .limit(50)
-        ).all(),
+        kudos=kudos,
         certificates=db.session.scalars(
             select(Certificate)
             .where(Certificate.user_id == person.id)
@@ -196,6 +199,7 @@ def record(person, viewer, now):
                 ModuleProgress.passed_at.is_not(None),
             )
         ),
+        hidden_givers=_hidden_ids({k.giver_id for k in kudos}),
     )
 
 

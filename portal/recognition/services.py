@@ -24,11 +24,15 @@ KUDOS_LIMIT = 280
 MAX_AWARD_POINTS = 1_000
 
 
+# Embeddings, overrides and isolates reorder what a reader sees ("gnp.exe").
+DIRECTION_CHANGING = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _shows_something(text):
-    """Whether any character is seen: not only spaces, control, format
-    (zero-width) or other invisible characters."""
+    """Whether any character is seen on its own: not only spaces, control,
+    format (zero-width), combining or other invisible characters."""
     return any(
-        unicodedata.category(ch)[0] not in "CZ" and ch not in INVISIBLE for ch in text
+        unicodedata.category(ch)[0] not in "CZM" and ch not in INVISIBLE for ch in text
     )
 
 
@@ -38,6 +42,11 @@ def _text(value, field, limit, what):
         raise DomainError(field, f"Write the {what}.")
     if len(text) > limit:
         raise DomainError(field, f"Keep the {what} under {limit} characters.")
+    if DIRECTION_CHANGING & set(text):
+        raise DomainError(
+            field,
+            f"The {what} cannot hold characters that change the text's direction.",
+        )
     return text
 
 
@@ -53,8 +62,13 @@ def define_award_kind(actor, name, description, award_points, now):
     """A new kind of award (besides Guardian of the Quarter): program managers."""
     if not can_grant_awards(actor):
         raise DomainError("name", "Only program managers define awards.")
+    name = required_name(name, "name")[:100]
+    if db.session.scalar(
+        select(AwardKind.id).where(func.lower(AwardKind.name) == name.lower())
+    ):
+        raise DomainError("name", "An award of that name exists already.")
     kind = AwardKind(
-        name=required_name(name, "name")[:100],
+        name=name,
         description=(description or "").strip()[:1000],
         points=_award_points(award_points),
         created_by_id=actor.id,
@@ -94,9 +108,15 @@ def grant_award(actor, email, kind, citation, award_points, now):
         points=_award_points(award_points),
         granted_by_id=actor.id,
         granted_at=now,
+        granted_on=now.date(),
     )
-    db.session.add(award)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(award)
+    except IntegrityError:
+        raise DomainError(
+            "email", f"{person.display_name} received this award today already."
+        ) from None
     record_points(person, "award", award.id, award.points, kind.name, now)
     record_audit(
         actor,
@@ -140,6 +160,13 @@ def revoke_award(actor, award, reason, now):
         target_name=award.user.display_name,
         award=award.kind.name,
         reason=reason,
+    )
+    notify(
+        award.user,
+        "recognition",
+        f"Your award “{award.kind.name}” was withdrawn: {reason}",
+        now=now,
+        link=f"/recognition/people/{award.user_id}",
     )
     return award
 

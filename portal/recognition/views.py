@@ -74,7 +74,14 @@ def board():
         size=queries.BOARD_SIZE,
         mine=mine,
         ranked=ranks_on_boards(current_user),
+        elsewhere=_outside(org_id),
     ), form.status_code
+
+
+def _outside(org_id):
+    """Whether the board shows an org the viewer is not in."""
+    team = current_user.team
+    return org_id is not None and (team is None or team.org_id != org_id)
 
 
 def _own_subject(scope):
@@ -104,6 +111,7 @@ def scores():
         minimum=minimum_rated(),
         rated=queries.own_rated_count(current_user.id, period, now),
         ranked=ranks_on_boards(current_user),
+        elsewhere=_outside(org_id),
     ), form.status_code
 
 

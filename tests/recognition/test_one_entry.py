@@ -184,6 +184,7 @@ def award_event(f):
         points=100,
         granted_by_id=f.program_manager.id,
         granted_at=NOW,
+        granted_on=NOW.date(),
     )
     _db.session.add(award)
     _db.session.commit()

@@ -4,7 +4,7 @@ message and changes nothing; a grant is audited and told to the recipient;
 revoking takes the points back; a new kind of award needs a name of its own."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.notifications.models import Notification
@@ -106,12 +106,19 @@ def test_a_grant_is_audited_told_and_worth_its_points(
 
 def test_points_set_on_the_grant_replace_the_usual(manager, recipient, award_kind):
     assert (
-        _grant(manager, award_kind.id, recipient.email, points="0").status_code == 302
-    )
-    assert (
         _grant(manager, award_kind.id, recipient.email, points="7").status_code == 302
     )
     assert _total(recipient.id).points == 7
+
+
+def test_the_same_award_twice_in_a_day_is_refused(manager, recipient, award_kind, db):
+    assert _grant(manager, award_kind.id, recipient.email).status_code == 302
+    again = _grant(manager, award_kind.id, recipient.email)
+
+    assert again.status_code == 200
+    assert "received this award today already" in again.text
+    assert db.session.scalar(select(func.count()).select_from(Award)) == 1
+    assert _total(recipient.id).points == 100
 
 
 def test_revoking_takes_the_points_back(manager, recipient, award_kind, db, signed_in):

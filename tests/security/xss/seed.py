@@ -176,10 +176,10 @@ def _awards_to_revoke(manager, person, how_many, now):
     """Awards dated a day ahead: the awards page lists them first, so the
     battery revokes these and the citations it writes stay on the wall."""
     kind = recognition.define_award_kind(manager, "Seeded award", "", 0, now)
-    for _ in range(how_many):
-        recognition.grant_award(
-            manager, person.email, kind, "Seeded", 0, now + timedelta(days=1)
-        )
+    for number in range(how_many):
+        # A day apart: the same award goes to a person once a day.
+        granted = now + timedelta(days=1 + number)
+        recognition.grant_award(manager, person.email, kind, "Seeded", 0, granted)
 
 
 def seed(worlds, once, now):

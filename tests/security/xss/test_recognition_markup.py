@@ -5,6 +5,8 @@ awards page), as do award descriptions and revocation reasons. The battery
 (test_xss_battery.py) fills the same forms in Chromium; this test covers each
 payload on each of those pages, which a wall of 30 cannot show at once."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -46,12 +48,12 @@ def test_every_payload_is_stored_clean_and_shown_harmless(
     assert len(payloads) >= 100
     for start in range(0, len(payloads), BATCH):
         batch = payloads[start : start + BATCH]
-        for text in batch:
+        for number, text in enumerate(batch, start=start):
             if len(text.strip()) <= KUDOS_LIMIT and text.strip():
                 services.give_kudos(make_user(), thanked, text, utcnow())
-            award = services.grant_award(
-                manager, thanked.email, kind, text, 0, utcnow()
-            )
+            # A day apart: the same award goes to a person once a day.
+            granted = utcnow() - timedelta(days=number)
+            award = services.grant_award(manager, thanked.email, kind, text, 0, granted)
             services.define_award_kind(
                 manager, f"Kind {award.id}", text[:1000], 0, utcnow()
             )
