@@ -25,6 +25,7 @@ from portal.recognition.models import Award, AwardKind
 from portal.recognition.permissions import (
     can_give_kudos,
     can_grant_awards,
+    can_see_boards,
     can_see_points_history,
     can_see_record,
     ranks_on_boards,
@@ -36,7 +37,7 @@ bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 
 
 @bp.route("/")
-@login_required
+@permission_required(can_see_boards)
 def wall():
     """The recognition wall: recent awards, badges and kudos; everyone."""
     items, hidden = records.wall()
@@ -44,7 +45,7 @@ def wall():
 
 
 @bp.route("/leaderboard")
-@login_required
+@permission_required(can_see_boards)
 def board():
     """People, teams or orgs by points, with the viewer's own place; everyone."""
     form = BoardFilterForm(org_choices())
@@ -92,7 +93,7 @@ def _own_subject(scope):
 
 
 @bp.route("/leaderboard/scores")
-@login_required
+@permission_required(can_see_boards)
 def scores():
     """Guardians by the average survey score of the reviews they supported;
     everyone."""
@@ -116,7 +117,7 @@ def scores():
 
 
 @bp.route("/points")
-@login_required
+@permission_required(can_see_boards)
 def how_points_work():
     """What everything is worth and how badges are earned; everyone."""
     return render_template(
